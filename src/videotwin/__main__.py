@@ -1,0 +1,3 @@
+from videotwin.cli import main
+
+raise SystemExit(main())

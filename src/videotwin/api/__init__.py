@@ -1,0 +1,1 @@
+"""HTTP only: A2E wire schemas, auth and the envelope. No SQL, no numpy."""

@@ -1,0 +1,147 @@
+"""A2E error envelopes: a non-zero `code`, a `msg` naming the field and what was expected."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from videotwin.domain import errors as de
+
+log = logging.getLogger(__name__)
+
+# Error codes on the wire. A2E clients read `code`; each kind of failure keeps its number.
+CODE_BAD_INPUT = 10001
+CODE_UNAUTHORIZED = 10002
+CODE_FORBIDDEN = 10003
+CODE_NOT_FOUND = 10004
+CODE_INSUFFICIENT_CREDITS = 10005
+CODE_INVALID_STATE = 10006
+CODE_FETCH_FAILED = 10007
+CODE_CONFLICT = 10008
+CODE_METHOD_NOT_ALLOWED = 10009
+CODE_INTERNAL = 50000
+
+_DOMAIN_MAP: list[tuple[type[de.DomainError], int, int]] = [
+    (de.InputFetchError, 400, CODE_FETCH_FAILED),
+    (de.BadInput, 400, CODE_BAD_INPUT),
+    (de.Unauthorized, 401, CODE_UNAUTHORIZED),
+    (de.Forbidden, 403, CODE_FORBIDDEN),
+    (de.NotFound, 404, CODE_NOT_FOUND),
+    (de.InsufficientCredits, 402, CODE_INSUFFICIENT_CREDITS),
+    (de.InvalidState, 400, CODE_INVALID_STATE),
+    (de.Conflict, 409, CODE_CONFLICT),
+]
+MAX_INPUT_ECHO_CHARS = 80
+_EXPECTED = {
+    "int_parsing": "a whole number", "int_type": "a whole number", "int_from_float": "a whole number",
+    "float_parsing": "a number", "float_type": "a number", "bool_parsing": "true or false",
+    "bool_type": "true or false", "string_type": "a string", "list_type": "a JSON array",
+}
+MAX_ERRORS_SHOWN = 3
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: int, msg: str) -> None:
+        super().__init__(msg)
+        self.status, self.code, self.msg = status, code, msg
+
+
+def trace_id(request: Request) -> str:
+    return getattr(request.state, "trace_id", "")
+
+
+def error_response(request: Request, status: int, code: int, msg: str,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"code": code, "msg": msg, "data": None, "trace_id": trace_id(request)}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _echo(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_INPUT_ECHO_CHARS else text[:MAX_INPUT_ECHO_CHARS] + "..."
+
+
+def _accepted_fields(request: Request) -> list[str]:
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    for param in getattr(dependant, "body_params", []) or []:
+        model = getattr(param.field_info, "annotation", None)
+        fields = getattr(model, "model_fields", None)
+        if fields:
+            return [f.alias or name for name, f in fields.items()]
+    return []
+
+
+def describe_validation_error(err: dict[str, Any], request: Request) -> str:
+    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    field = ".".join(loc)
+    kind = err.get("type", "")
+    given = err.get("input")
+    if kind == "json_invalid":
+        detail = (err.get("ctx") or {}).get("error", "")
+        return f"the request body is not valid JSON ({detail})" if detail else "the request body is not valid JSON"
+    if kind == "missing":
+        if not field:
+            return "the request body is required: send a JSON object"
+        return f"{field}: is required"
+    if kind == "extra_forbidden":
+        accepted = _accepted_fields(request)
+        hint = f"; accepted fields: {', '.join(accepted)}" if accepted else ""
+        return f"{field}: is not a field of this endpoint{hint}"
+    if kind in ("model_attributes_type", "dict_type", "model_type"):
+        return f"{field or 'the request body'}: expected a JSON object, got {type(given).__name__} {_echo(given)}"
+    if kind in _EXPECTED:
+        return f"{field or 'body'}: expected {_EXPECTED[kind]}, got {_echo(given)}"
+    message = err.get("msg", "is not valid")
+    message = message[0].lower() + message[1:] if message else message
+    return f"{field or 'body'}: {message}; got {_echo(given)}"
+
+
+async def validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = list(exc.errors())
+    parts = [describe_validation_error(e, request) for e in errors[:MAX_ERRORS_SHOWN]]
+    if len(errors) > MAX_ERRORS_SHOWN:
+        parts.append(f"and {len(errors) - MAX_ERRORS_SHOWN} more")
+    return error_response(request, 400, CODE_BAD_INPUT, "; ".join(parts))
+
+
+async def domain_handler(request: Request, exc: de.DomainError) -> JSONResponse:
+    for cls, status, code in _DOMAIN_MAP:
+        if isinstance(exc, cls):
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            return error_response(request, status, code, exc.message, headers)
+    return error_response(request, 400, CODE_BAD_INPUT, exc.message)
+
+
+async def api_error_handler(request: Request, exc: ApiError) -> JSONResponse:
+    return error_response(request, exc.status, exc.code, exc.msg)
+
+
+async def http_handler(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 404:
+        msg = f"no endpoint {request.method} {request.url.path}; the list is at /docs"
+        return error_response(request, 404, CODE_NOT_FOUND, msg)
+    if exc.status_code == 405:
+        msg = f"{request.method} is not allowed on {request.url.path}; the list is at /docs"
+        return error_response(request, 405, CODE_METHOD_NOT_ALLOWED, msg)
+    code = {401: CODE_UNAUTHORIZED, 403: CODE_FORBIDDEN}.get(exc.status_code, CODE_BAD_INPUT)
+    return error_response(request, exc.status_code, code, str(exc.detail))
+
+
+async def unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error in %s %s (trace %s)", request.method, request.url.path, trace_id(request))
+    return error_response(request, 500, CODE_INTERNAL,
+                          f"internal error; quote trace_id {trace_id(request)} when reporting it")
+
+
+def install(app) -> None:
+    app.add_exception_handler(RequestValidationError, validation_handler)
+    app.add_exception_handler(de.DomainError, domain_handler)
+    app.add_exception_handler(ApiError, api_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_handler)
+    app.add_exception_handler(Exception, unhandled_handler)

@@ -1,0 +1,54 @@
+"""Domain objects -> wire shapes (A2E spelling). Pure functions, also used by the worker's webhooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from videotwin.api.schemas.accounts import CreditEntryOut, TokenOut, UserOut
+from videotwin.api.schemas.common import iso
+from videotwin.api.schemas.jobs import CURRENT_STATUS, JobOut
+from videotwin.domain.accounts import Token, User
+from videotwin.domain.credits import CreditEntry
+from videotwin.domain.jobs import Job
+
+UrlFor = Callable[[str], str]
+FILES_OUTPUT = "files"  # outputs["files"] maps a name to a blob key; presented as <name>_url
+
+
+def job_out(job: Job, url_for: UrlFor) -> JobOut:
+    files = job.outputs.get(FILES_OUTPUT, {}) if job.status == "succeeded" else {}
+    outputs: dict[str, Any] = {k: v for k, v in job.outputs.items() if k != FILES_OUTPUT}
+    outputs.update({f"{name}_url": url_for(key) for name, key in files.items()})
+    return JobOut(
+        id=job.id, name=job.name, kind=job.kind, status=job.status,
+        current_status=CURRENT_STATUS[job.status], process=round(job.progress * 100), attempts=job.attempts,
+        coins=job.cost_amount, currency=job.cost_currency, hasRefundCoin=job.refunded,
+        failed_code=job.error_code, failed_message=job.error_message,
+        result_url=outputs.get("result_url"), outputs=outputs,
+        createdAt=iso(job.created_at), updatedAt=iso(job.updated_at), startedAt=iso(job.started_at),
+        finishedAt=iso(job.finished_at),
+    )
+
+
+def job_record(job: Job, url_for: UrlFor) -> dict[str, Any]:
+    return job_out(job, url_for).model_dump(mode="json", by_alias=True)
+
+
+def token_out(token: Token, plaintext: str | None = None) -> TokenOut:
+    return TokenOut(id=token.id, alias=token.alias, token=plaintext or token.display,
+                    createdAt=iso(token.created_at))
+
+
+def user_out(user: User, generated_password: str | None = None) -> UserOut:
+    return UserOut(id=user.id, username=user.username, coins=user.coins, diamonds=user.diamonds,
+                   createdAt=iso(user.created_at), password=generated_password)
+
+
+def credit_entry_out(e: CreditEntry) -> CreditEntryOut:
+    return CreditEntryOut(
+        id=e.id, currency=e.currency, amount=e.amount,
+        coins=e.amount if e.currency == "coins" else 0, diamonds=e.amount if e.currency == "diamonds" else 0,
+        balance=e.balance_after, type=e.reason, is_consumption=e.amount < 0, task_id=e.job_id,
+        description=e.note, createdAt=iso(e.created_at),
+    )

@@ -1,0 +1,52 @@
+"""create_app(runtime): the FastAPI application, its routers and error handlers."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+import anyio
+import anyio.to_thread
+from fastapi import FastAPI
+
+from videotwin import __version__
+from videotwin.api import errors
+from videotwin.api.middleware import TraceAndLimit
+from videotwin.api.routes import accounts, health, jobs, storage
+from videotwin.runtime import Runtime
+
+DESCRIPTION = """\
+Self-hosted AI avatar videos with an A2E-compatible API. Point an A2E client at this server's
+base URL and use an `sk_` token from `/api/v1/token/generate` (or the admin token file).
+
+Every answer is `{"code": 0, "data": ..., "trace_id": "..."}`; errors carry a non-zero `code`
+and a `msg` naming the field and what was expected. See docs/API.md for error codes and the
+endpoints whose paths videotwin chose.
+"""
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # Quick requests (a few database reads) share a small thread pool: with many threads the
+        # interpreter lock makes them queue behind each other and tail latency grows. Requests that
+        # wait on the network or hash a password use a pool of their own (see api.deps.run_slow).
+        s = runtime.settings
+        anyio.to_thread.current_default_thread_limiter().total_tokens = s.api_threads
+        app.state.slow_limiter = anyio.CapacityLimiter(s.api_slow_threads)
+        yield
+
+    app = FastAPI(title="videotwin", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.runtime = runtime
+    errors.install(app)
+    for module in (health, accounts, storage, jobs):
+        app.include_router(module.router)
+    app.add_middleware(TraceAndLimit, max_body_bytes=runtime.settings.max_json_body_bytes)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """uvicorn's factory for several API processes: each builds its own runtime from VIDEOTWIN_*."""
+    from videotwin.config import Settings
+    from videotwin.runtime import build_runtime
+
+    return create_app(build_runtime(Settings()))

@@ -1,0 +1,215 @@
+"""videotwin serve | worker | admin ..."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+from videotwin.config import Settings
+
+log = logging.getLogger("videotwin")
+# After the worker child exits unexpectedly, wait this long before starting a new one.
+WORKER_RESTART_DELAY_SECONDS = 2.0
+WORKER_STOP_TIMEOUT_SECONDS = 10.0
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+class _WorkerChild:
+    """`serve` runs the worker as a child process: one command, and a heavy job can never hold the
+    API's interpreter lock. The child is restarted if it dies, and stopped with the server."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._supervise, name="worker-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _spawn(self) -> subprocess.Popen:
+        cmd = [sys.executable, "-m", "videotwin", "worker", "--parent-pid", str(os.getpid())]
+        return subprocess.Popen(cmd)
+
+    def _supervise(self) -> None:
+        while not self.stopping.is_set():
+            self.proc = self._spawn()
+            code = self.proc.wait()
+            if self.stopping.is_set():
+                return
+            log.error("worker process exited with code %s; starting a new one", code)
+            self.stopping.wait(WORKER_RESTART_DELAY_SECONDS)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(WORKER_STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from videotwin.app import create_app
+    from videotwin.bootstrap import ensure_admin, migrate
+    from videotwin.runtime import build_runtime
+
+    if args.host:
+        settings.host = args.host
+    if args.port:
+        settings.port = args.port
+    migrate(settings)
+    runtime = build_runtime(settings)
+    written = ensure_admin(runtime)
+    token_path = settings.admin_token_path.resolve()
+    if written:
+        print(f"videotwin: admin API token written to {token_path} (mode 0600)", flush=True)
+    else:
+        print(f"videotwin: admin API token file: {token_path}", flush=True)
+    child = None if args.no_worker else _WorkerChild()
+    if child:
+        child.start()
+    print(f"videotwin: serving on {settings.resolved_public_url} (docs at /docs)", flush=True)
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal; with a Python
+    # handler in place that re-raise lands here instead of killing us before the worker is stopped.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
+    common = dict(host=settings.host, port=settings.port, log_level=args.log_level, access_log=args.access_log,
+                  timeout_graceful_shutdown=5)
+    try:
+        if settings.api_processes > 1:
+            # Each API process builds its own runtime from the environment.
+            os.environ["VIDEOTWIN_HOST"], os.environ["VIDEOTWIN_PORT"] = settings.host, str(settings.port)
+            uvicorn.run("videotwin.app:create_app_from_env", factory=True, workers=settings.api_processes, **common)
+        else:
+            uvicorn.run(create_app(runtime), **common)
+    finally:
+        if child:
+            child.stop()
+        runtime.close()
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from videotwin.bootstrap import migrate
+    from videotwin.queue.consumer import run_worker
+
+    if args.concurrency:
+        settings.worker_concurrency = args.concurrency
+    migrate(settings)
+    run_worker(settings, parent_pid=args.parent_pid)
+    return 0
+
+
+def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from videotwin.bootstrap import migrate
+    from videotwin.domain import accounts, credits
+    from videotwin.domain.errors import DomainError
+    from videotwin.runtime import build_runtime
+
+    migrate(settings)
+    if args.action == "migrate":
+        print("schema is up to date")
+        return 0
+    runtime = build_runtime(settings)
+    try:
+        with runtime.db.write() as session:
+            if args.action == "create-user":
+                password = args.password or getpass.getpass(f"password for {args.username}: ")
+                user = accounts.create_user(session, args.username, password, coins=args.coins,
+                                            diamonds=args.diamonds, is_admin=args.admin, note="granted by operator")
+                print(f"created user {user.username} ({user.id}): {user.coins} coins, {user.diamonds} diamonds")
+            elif args.action == "grant":
+                user = accounts.find_user(session, args.username)
+                for currency in ("coins", "diamonds"):
+                    amount = getattr(args, currency)
+                    if amount:
+                        credits.grant(session, user.id, currency, amount, note=args.note)
+                b = credits.balances(session, user.id)
+                print(f"{user.username}: {b.coins} coins, {b.diamonds} diamonds")
+            elif args.action == "set-password":
+                user = accounts.find_user(session, args.username)
+                accounts.set_password(session, user.id, args.password or getpass.getpass("new password: "))
+                print(f"password of {user.username} changed")
+            elif args.action == "create-token":
+                user = accounts.find_user(session, args.username)
+                print(accounts.create_api_token(session, user.id, args.alias).plaintext)
+            elif args.action == "list-users":
+                for u in accounts.list_users(session):
+                    role = " (admin)" if u.is_admin else ""
+                    print(f"{u.id}  {u.username}{role}  {u.coins} coins  {u.diamonds} diamonds")
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        runtime.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="videotwin", description="Self-hosted AI avatar videos (A2E-compatible API).")
+    p.add_argument("--log-level", default=os.environ.get("VIDEOTWIN_LOG_LEVEL", "info"))
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API and a worker (settings from VIDEOTWIN_* variables)")
+    serve.add_argument("--no-worker", action="store_true", help="run the API only")
+    serve.add_argument("--host", help="overrides VIDEOTWIN_HOST")
+    serve.add_argument("--port", type=int, help="overrides VIDEOTWIN_PORT")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+
+    worker = sub.add_parser("worker", help="run an extra worker against the same database and queue")
+    worker.add_argument("--concurrency", type=int, help="jobs at once (VIDEOTWIN_WORKER_CONCURRENCY)")
+    worker.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+
+    admin = sub.add_parser("admin", help="operator tasks").add_subparsers(dest="action", required=True)
+    admin.add_parser("migrate", help="bring the database schema up to date")
+    cu = admin.add_parser("create-user", help="create a user")
+    cu.add_argument("username")
+    cu.add_argument("--password", help="prompted for if omitted")
+    cu.add_argument("--coins", type=int, default=0)
+    cu.add_argument("--diamonds", type=int, default=0)
+    cu.add_argument("--admin", action="store_true")
+    gr = admin.add_parser("grant", help="add coins or diamonds to a user")
+    gr.add_argument("username")
+    gr.add_argument("--coins", type=int, default=0)
+    gr.add_argument("--diamonds", type=int, default=0)
+    gr.add_argument("--note", default="granted by operator")
+    sp = admin.add_parser("set-password", help="set a user's password")
+    sp.add_argument("username")
+    sp.add_argument("--password")
+    ct = admin.add_parser("create-token", help="print a new sk_ API token for a user")
+    ct.add_argument("username")
+    ct.add_argument("--alias", default="cli")
+    admin.add_parser("list-users", help="list users and balances")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _logging(args.log_level)
+    try:
+        settings = Settings()
+    except Exception as exc:  # noqa: BLE001 - a bad VIDEOTWIN_* variable: say which, then stop
+        print(f"videotwin: invalid settings: {exc}", file=sys.stderr)
+        return 2
+    handlers = {"serve": cmd_serve, "worker": cmd_worker, "admin": cmd_admin}
+    return handlers[args.command](settings, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""One settings tree, read from VIDEOTWIN_* environment variables, built once and passed down."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+KIB = 1024
+MIB = 1024 * KIB
+GIB = 1024 * MIB
+DAY_SECONDS = 24 * 3600
+
+
+class Prices(BaseModel):
+    """What each operation costs. Set as VIDEOTWIN_PRICES__<NAME>=<integer>.
+
+    Later pipelines add their own entries here; one place lists every price an operator can set.
+    """
+
+    # Coins charged per diamond bought through user/exchangeDiamonds.
+    coins_per_diamond: int = Field(default=100, ge=1)
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIDEOTWIN_", env_nested_delimiter="__", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # Base of the links we hand out (signed file URLs). Defaults to http://host:port.
+    public_url: str | None = None
+    data_dir: Path = Path("./data")
+    # SQLAlchemy URL. Default: SQLite (WAL) at <data_dir>/videotwin.db.
+    database_url: str | None = None
+    # Huey queue storage. Default: SQLite at <data_dir>/queue.db; redis://... for several machines.
+    queue_url: str | None = None
+    # HMAC key for signed URLs. Default: generated once into <data_dir>/secret_key.
+    secret_key: SecretStr | None = None
+
+    # Hosts (names, IP addresses or CIDR ranges) that input URLs and webhooks may reach even though
+    # they resolve to loopback or private addresses. Comma-separated.
+    fetch_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    fetch_max_bytes: int = Field(default=2 * GIB, ge=1)
+    fetch_timeout_seconds: float = Field(default=120.0, gt=0)
+    fetch_connect_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    # API processes: Python runs one request at a time per process, so use one per core.
+    api_processes: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=1, le=64)
+    # Threads for quick API requests, and for slow ones (fetching URLs, password hashing).
+    api_threads: int = Field(default=4, ge=1, le=64)
+    api_slow_threads: int = Field(default=16, ge=1, le=256)
+
+    max_json_body_bytes: int = Field(default=1 * MIB, ge=1 * KIB)
+    max_upload_bytes: int = Field(default=2 * GIB, ge=1)
+    signed_url_ttl_seconds: int = Field(default=7 * DAY_SECONDS, ge=60)
+    upload_url_ttl_seconds: int = Field(default=1 * DAY_SECONDS, ge=60)
+    login_token_ttl_seconds: int = Field(default=7 * DAY_SECONDS, ge=60)
+
+    # Jobs: a worker holds a lease on a running job and renews it every lease/3 seconds; the reaper
+    # re-queues a job whose lease ran out (its worker died) until max_attempts is reached.
+    job_lease_seconds: float = Field(default=30.0, ge=0.5)
+    job_max_attempts: int = Field(default=3, ge=1)
+    reaper_interval_seconds: float = Field(default=5.0, gt=0)
+    # A queued job whose queue message may have been lost is re-sent after this long.
+    requeue_after_seconds: float = Field(default=900.0, gt=0)
+    progress_interval_seconds: float = Field(default=1.0, ge=0)
+    worker_concurrency: int = Field(default=1, ge=1)
+    # Workers run at a lower CPU priority so the API answers quickly while they compute.
+    worker_niceness: int = Field(default=10, ge=0, le=19)
+    # Longest wait between queue polls when the queue is empty.
+    queue_poll_max_seconds: float = Field(default=1.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    prices: Prices = Field(default_factory=Prices)
+
+    # Extra modules whose register(registry) adds pipelines (an operator's GPU backend, test kinds).
+    plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    _split = field_validator("fetch_allow_hosts", "plugins", mode="before")(_split_csv)
+
+    @property
+    def resolved_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'videotwin.db').resolve()}"
+
+    @property
+    def resolved_queue_url(self) -> str:
+        return self.queue_url or f"sqlite:///{(self.data_dir / 'queue.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def admin_token_path(self) -> Path:
+        return self.data_dir / "admin_token"

@@ -1,0 +1,1 @@
+"""Rules and use cases. Functions here take a SQLAlchemy session and return domain objects."""

@@ -1,0 +1,71 @@
+"""Signed, expiring links to stored files: GET to download, PUT to upload (presigned upload)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+from videotwin.storage.keys import is_valid_key
+
+FILES_PATH = "/files/"
+
+
+@dataclass(frozen=True)
+class UploadGrant:
+    key: str
+    expires: int
+    max_bytes: int
+    content_type: str
+
+
+class UrlSigner:
+    def __init__(self, secret: bytes, public_url: str) -> None:
+        self._secret = secret
+        self._base = public_url.rstrip("/")
+
+    def _sig(self, *parts: object) -> str:
+        msg = "\n".join(str(p) for p in parts).encode()
+        return hmac.new(self._secret, msg, hashlib.sha256).hexdigest()
+
+    def download_url(self, key: str, ttl_seconds: int, now: float | None = None) -> str:
+        expires = int((now or time.time()) + ttl_seconds)
+        query = urlencode({"expires": expires, "signature": self._sig("GET", key, expires)})
+        return f"{self._base}{FILES_PATH}{quote(key)}?{query}"
+
+    def upload_url(self, grant: UploadGrant) -> str:
+        query = urlencode({
+            "expires": grant.expires, "max_bytes": grant.max_bytes, "content_type": grant.content_type,
+            "signature": self._sig("PUT", grant.key, grant.expires, grant.max_bytes, grant.content_type),
+        })
+        return f"{self._base}{FILES_PATH}{quote(grant.key)}?{query}"
+
+    def check_download(self, key: str, expires: str, signature: str, now: float | None = None) -> bool:
+        if not expires.isdigit() or int(expires) < (now or time.time()):
+            return False
+        return hmac.compare_digest(self._sig("GET", key, expires), signature)
+
+    def check_upload(self, key: str, expires: str, max_bytes: str, content_type: str, signature: str,
+                     now: float | None = None) -> UploadGrant | None:
+        if not expires.isdigit() or not max_bytes.isdigit() or int(expires) < (now or time.time()):
+            return None
+        if not hmac.compare_digest(self._sig("PUT", key, expires, max_bytes, content_type), signature):
+            return None
+        return UploadGrant(key, int(expires), int(max_bytes), content_type)
+
+    def own_key(self, url: str) -> str | None:
+        """The blob key if `url` is a valid, unexpired download link signed by us, else None.
+
+        The host is not compared: only we hold the secret, and a proxy may change the host."""
+        parts = urlsplit(url)
+        if not parts.path.startswith(FILES_PATH):
+            return None
+        key = unquote(parts.path[len(FILES_PATH):])
+        query = parse_qs(parts.query)
+        expires = query.get("expires", [""])[0]
+        signature = query.get("signature", [""])[0]
+        if not is_valid_key(key) or not self.check_download(key, expires, signature):
+            return None
+        return key

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+
+from videotwin.app import create_app
+from videotwin.bootstrap import ensure_admin, migrate
+from videotwin.config import Settings
+from videotwin.domain import accounts
+from videotwin.runtime import Runtime, build_runtime
+
+TEST_PLUGIN = "tests.support.plugin"
+
+
+def make_settings(tmp_path, **overrides) -> Settings:
+    values = dict(
+        data_dir=tmp_path / "data", job_lease_seconds=1.5, reaper_interval_seconds=0.3,
+        progress_interval_seconds=0.2, queue_poll_max_seconds=0.2, plugins=[TEST_PLUGIN],
+        fetch_allow_hosts=[], worker_niceness=0,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def runtime(settings) -> Iterator[Runtime]:
+    migrate(settings)
+    rt = build_runtime(settings)
+    ensure_admin(rt)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def admin_token(runtime) -> str:
+    return runtime.settings.admin_token_path.read_text().strip()
+
+
+@dataclass
+class Account:
+    id: str
+    username: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def make_account(runtime: Runtime, username: str, coins: int = 0, diamonds: int = 0) -> Account:
+    password = f"pw-{username}-secret"
+    with runtime.db.write() as session:
+        user = accounts.create_user(session, username, password, coins=coins, diamonds=diamonds)
+        token = accounts.create_api_token(session, user.id, "test").plaintext
+    return Account(user.id, username, password, token)
+
+
+@pytest.fixture
+def alice(runtime) -> Account:
+    return make_account(runtime, "alice", coins=1000, diamonds=5)
+
+
+@pytest.fixture
+def bob(runtime) -> Account:
+    return make_account(runtime, "bob", coins=1000)

@@ -1,0 +1,69 @@
+"""Real worker processes against one database and queue: crashes, concurrency, exactly-once charging."""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+
+import pytest
+
+from tests.support.processes import env_for, start, stop, wait_until
+from videotwin.domain import credits, jobs
+
+pytestmark = pytest.mark.slow
+
+
+def job(runtime, job_id):
+    with runtime.db.read() as session:
+        return jobs.get_any(session, job_id)
+
+
+def test_a_worker_killed_mid_job_leaves_a_job_another_worker_completes_charging_once(runtime, alice, tmp_path):
+    log = tmp_path / "runs.log"
+    j = jobs.start(runtime, owner_id=alice.id, kind="test.steps", cost=jobs.Cost("coins", 10),
+                   inputs={"steps": 30, "step_seconds": 0.1, "log": str(log)})
+    env = env_for(runtime.settings)
+    first = start(["worker"], env, tmp_path / "w1.log")
+    try:
+        wait_until(lambda: job(runtime, j.id).progress > 0.1, 30, "the first worker to make progress")
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(10)
+    finally:
+        stop(first)
+    second = start(["worker"], env, tmp_path / "w2.log")
+    try:
+        done = wait_until(lambda: (d := job(runtime, j.id)).status in jobs.FINISHED and d, 60,
+                          "the second worker to finish the job")
+    finally:
+        stop(second)
+    assert done.status == "succeeded" and done.attempts == 2
+    runs = [line.split() for line in log.read_text().splitlines()]
+    assert [(r[1], r[2]) for r in runs] == [(str(first.pid), "1"), (str(second.pid), "2")]
+    key = done.outputs["files"]["result"]
+    assert "/a2/" in key and runtime.blobs.local_path(key).read_text().startswith(f"done by {second.pid}")
+    with runtime.db.read() as session:
+        assert [(e.reason, e.amount) for e in credits.entries_for_job(session, j.id)] == [("spend", -10)]
+        assert credits.balances(session, alice.id).coins == 990
+
+
+def test_two_worker_processes_never_run_the_same_job_even_with_duplicate_messages(runtime, alice, tmp_path):
+    log = tmp_path / "runs.log"
+    ids = []
+    for _ in range(12):
+        j = jobs.start(runtime, owner_id=alice.id, kind="test.steps", cost=jobs.Cost("coins", 1),
+                       inputs={"steps": 3, "step_seconds": 0.05, "log": str(log)})
+        runtime.queue.enqueue(j.id)  # a duplicate message must not lead to a second run
+        ids.append(j.id)
+    env = env_for(runtime.settings)
+    workers = [start(["worker"], env, tmp_path / f"w{i}.log") for i in range(2)]
+    try:
+        wait_until(lambda: all(job(runtime, i).status in jobs.FINISHED for i in ids), 90, "all jobs to finish")
+    finally:
+        for w in workers:
+            stop(w)
+    runs = collections.Counter(line.split()[0] for line in log.read_text().splitlines())
+    assert runs == {i: 1 for i in ids}
+    assert all(job(runtime, i).status == "succeeded" and job(runtime, i).attempts == 1 for i in ids)
+    with runtime.db.read() as session:
+        assert credits.balances(session, alice.id).coins == 1000 - 12

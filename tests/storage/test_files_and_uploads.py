@@ -1,0 +1,122 @@
+"""Signed file URLs, presigned uploads and tos/transferToStorage over HTTP."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.test_wire_format import assert_error
+from tests.conftest import make_account, make_settings
+from videotwin.app import create_app
+from videotwin.bootstrap import migrate
+from videotwin.runtime import build_runtime
+
+
+def local(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def presign(client, account, **body):
+    resp = client.post("/api/v1/r2/upload-presigned-url", json={"key": "clips/a.mp4", **body},
+                       headers=account.headers)
+    assert resp.status_code == 200, resp.text
+    return resp.json()["data"]
+
+
+def test_a_presigned_upload_can_be_downloaded_at_its_signed_url(client, alice):
+    grant = presign(client, alice, contentType="video/mp4")
+    assert grant["key"] == "clips/a.mp4" and grant["headers"] == {"Content-Type": "video/mp4"}
+    put = client.put(local(grant["url"]), content=b"\x01" * 1000, headers={"Content-Type": "video/mp4"})
+    assert put.status_code == 200 and put.json()["code"] == 0
+    got = client.get(local(grant["fileUrl"]))
+    assert got.status_code == 200 and got.content == b"\x01" * 1000
+    assert got.headers["content-type"] == "video/mp4"
+
+
+def test_the_legacy_presign_path_works_too(client, alice):
+    resp = client.post("/api/v1/r2/get_upload_presigned_url", json={"key": "b.wav"}, headers=alice.headers)
+    assert resp.json()["code"] == 0 and "/files/users/" in resp.json()["data"]["url"]
+
+
+def test_a_tampered_or_expired_link_gets_403(client, alice, runtime):
+    grant = presign(client, alice)
+    client.put(local(grant["url"]), content=b"abc")
+    url = local(grant["fileUrl"])
+    assert client.get(url).status_code == 200
+    assert_error(client.get(url.replace("a.mp4", "b.mp4")), 403, 10003, "invalid or has expired")
+    assert_error(client.get(url[:-2] + ("00" if not url.endswith("00") else "11")), 403)
+    expired = runtime.signer.download_url(f"users/{alice.id}/uploads/clips/a.mp4", ttl_seconds=-10)
+    assert_error(client.get(local(expired)), 403)
+
+
+def test_an_upload_url_cannot_be_reused_for_another_key_or_type(client, alice):
+    grant = presign(client, alice, contentType="audio/wav", fileSize=100)
+    url = local(grant["url"])
+    assert_error(client.put(url.replace("a.mp4", "evil.mp4"), content=b"x"), 403)
+    assert_error(client.put(url, content=b"x", headers={"Content-Type": "video/mp4"}), 400, 10001, "audio/wav")
+    assert_error(client.put(url, content=b"x" * 101, headers={"Content-Type": "audio/wav"}), 400, 10001, "100")
+
+
+def test_presign_refuses_a_key_that_tries_to_leave_the_users_folder(client, alice):
+    for key in ("../bob/x.mp4", "a/../../x", ".hidden", "a b.mp4"):
+        resp = client.post("/api/v1/r2/upload-presigned-url", json={"key": key}, headers=alice.headers)
+        assert_error(resp, 400, 10001, "key")
+
+
+def test_presign_refuses_a_file_larger_than_the_upload_limit(client, alice, settings):
+    resp = client.post("/api/v1/r2/upload-presigned-url",
+                       json={"key": "x.mp4", "fileSize": settings.max_upload_bytes + 1}, headers=alice.headers)
+    assert_error(resp, 400, 10001, "fileSize")
+
+
+class _Media(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        body = b"RIFF....WAVEfmt " + b"\x00" * 100
+        self.send_response(200)
+        self.send_header("Content-Type", "audio/wav")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def allowed_client(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Media)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = make_settings(tmp_path, fetch_allow_hosts=["127.0.0.1"])
+    migrate(settings)
+    rt = build_runtime(settings)
+    acct = make_account(rt, "carol", coins=10)
+    with TestClient(create_app(rt)) as c:
+        yield c, acct, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    rt.close()
+
+
+def test_transfer_to_storage_rehosts_a_file_and_keeps_its_content_type(allowed_client):
+    client, acct, base = allowed_client
+    resp = client.post("/api/v1/tos/transferToStorage", json={"url": f"{base}/voice"}, headers=acct.headers)
+    url = resp.json()["data"]["url"]
+    assert resp.status_code == 200 and "/transfers/" in url and urlsplit(url).path.endswith(".wav")
+    got = client.get(local(url))
+    assert got.content.startswith(b"RIFF") and got.headers["content-type"] == "audio/wav"
+    # Our own signed link is read from the store, not fetched (it would be a loopback address).
+    again = client.post("/api/v1/tos/transferToStorage", json={"url": url}, headers=acct.headers)
+    assert again.status_code == 200 and client.get(local(again.json()["data"]["url"])).content == got.content
+
+
+def test_transfer_to_storage_refuses_private_addresses_by_default(client, alice):
+    resp = client.post("/api/v1/tos/transferToStorage", json={"url": "http://127.0.0.1:9/x.mp4"},
+                       headers=alice.headers)
+    assert_error(resp, 400, 10007, "url:", "loopback")
+    resp = client.post("/api/v1/tos/transferToStorage", json={"url": "https://example.com/a b.mp4"},
+                       headers=alice.headers)
+    assert_error(resp, 400, 10007, "spaces")
