@@ -4,13 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-quick lint install bench clean
+.PHONY: run test test-quick test-postgres lint install bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --disable-pip-version-check -q -e '.[test]'
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[test,scale]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,6 +25,12 @@ test: $(STAMP)
 # The quick subset: everything but the end-to-end tests that start processes.
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# The suite again on PostgreSQL (installed from Debian and started here if missing), as at scale.
+PG_URL := postgresql+psycopg://videotwin:videotwin@127.0.0.1:5432/videotwin_test
+test-postgres: $(STAMP)
+	bash scripts/postgres-for-tests.sh
+	VIDEOTWIN_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

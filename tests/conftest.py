@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ from videotwin.domain import accounts
 from videotwin.runtime import Runtime, build_runtime
 
 TEST_PLUGIN = "tests.support.plugin"
+# Set to a Postgres URL to run the suite against Postgres instead of SQLite (the schema is reset per test).
+TEST_DATABASE_URL = os.environ.get("VIDEOTWIN_TEST_DATABASE_URL")
 
 
 def make_settings(tmp_path, **overrides) -> Settings:
@@ -21,8 +24,21 @@ def make_settings(tmp_path, **overrides) -> Settings:
         progress_interval_seconds=0.2, queue_poll_max_seconds=0.2, plugins=[TEST_PLUGIN],
         fetch_allow_hosts=[], worker_niceness=0,
     )
+    if TEST_DATABASE_URL:
+        values["database_url"] = TEST_DATABASE_URL
+        _reset_database(TEST_DATABASE_URL)
     values.update(overrides)
     return Settings(**values)
+
+
+def _reset_database(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
 
 
 @pytest.fixture

@@ -204,3 +204,23 @@ def test_a_webhook_to_a_private_address_is_not_sent(runtime, worker, alice, hook
 
         row = session.get(JobRow, j.id)
         assert row.webhook_state == "failed" and "loopback" in row.webhook_result
+
+
+def test_deleting_follows_a2e_rules_queued_refunded_running_refused_finished_removed(runtime, worker, alice):
+    from videotwin.domain.errors import InvalidState, NotFound
+
+    queued = start(runtime, alice)
+    with runtime.db.write() as session:
+        assert jobs.delete(session, alice.id, queued.id).status == "cancelled"
+    assert balance(runtime, alice) == 1000
+    running = start(runtime, alice)
+    with runtime.db.write() as session:
+        jobs.claim(session, running.id, "w", 30)
+    with runtime.db.write() as session, pytest.raises(InvalidState):
+        jobs.delete(session, alice.id, running.id)
+    finished = start(runtime, alice, steps=1, step_seconds=0.01)
+    worker.execute(finished.id)
+    with runtime.db.write() as session:
+        jobs.delete(session, alice.id, finished.id)
+    with runtime.db.read() as session, pytest.raises(NotFound):
+        jobs.get(session, alice.id, finished.id)

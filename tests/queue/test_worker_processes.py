@@ -67,3 +67,26 @@ def test_two_worker_processes_never_run_the_same_job_even_with_duplicate_message
     assert all(job(runtime, i).status == "succeeded" and job(runtime, i).attempts == 1 for i in ids)
     with runtime.db.read() as session:
         assert credits.balances(session, alice.id).coins == 1000 - 12
+
+
+def test_a_worker_stopped_politely_hands_its_job_back_at_once(runtime, alice, tmp_path):
+    settings = runtime.settings.model_copy(update={"job_lease_seconds": 60.0})  # expiry would take a minute
+    j = jobs.start(runtime, owner_id=alice.id, kind="test.steps", cost=jobs.Cost("coins", 10),
+                   inputs={"steps": 40, "step_seconds": 0.1})
+    env = env_for(settings)
+    first = start(["worker"], env, tmp_path / "w1.log")
+    try:
+        wait_until(lambda: job(runtime, j.id).progress > 0.05, 30, "the first worker to make progress")
+        first.terminate()
+        first.wait(15)
+        assert job(runtime, j.id).status == "queued"
+    finally:
+        stop(first)
+    second = start(["worker"], env, tmp_path / "w2.log")
+    try:
+        done = wait_until(lambda: (d := job(runtime, j.id)).status in jobs.FINISHED and d, 30, "the job to finish")
+    finally:
+        stop(second)
+    assert done.status == "succeeded" and done.attempts == 2 and "/a2/" in done.outputs["files"]["result"]
+    with runtime.db.read() as session:
+        assert credits.balances(session, alice.id).coins == 990

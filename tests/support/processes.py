@@ -19,6 +19,7 @@ def env_for(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOTWIN_")}
     env.update({
         "VIDEOTWIN_DATA_DIR": str(settings.data_dir),
+        "VIDEOTWIN_DATABASE_URL": settings.resolved_database_url,
         "VIDEOTWIN_JOB_LEASE_SECONDS": str(settings.job_lease_seconds),
         "VIDEOTWIN_REAPER_INTERVAL_SECONDS": str(settings.reaper_interval_seconds),
         "VIDEOTWIN_PROGRESS_INTERVAL_SECONDS": str(settings.progress_interval_seconds),

@@ -297,6 +297,21 @@ def cancelled_while_running(session: Session, job_id: str, worker_id: str) -> Jo
     return Job.from_row(row)
 
 
+def release(session: Session, job_id: str, worker_id: str) -> bool:
+    """A worker shutting down hands its running job back to the queue at once (no lease wait).
+    The attempt it used does not count against max_attempts (the job did not fail), but keeps its
+    number, so the next attempt writes its files under a fresh per-attempt key."""
+    now = utcnow()
+    result = session.execute(
+        update(JobRow)
+        .where(JobRow.id == job_id, JobRow.status == RUNNING, JobRow.lease_owner == worker_id)
+        .values(status=QUEUED, lease_owner=None, lease_expires_at=None, max_attempts=JobRow.max_attempts + 1,
+                enqueued_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 @dataclass(frozen=True)
 class ReapResult:
     requeued: list[str]

@@ -61,7 +61,7 @@ def run_worker(settings: Settings, parent_pid: int | None = None) -> None:
     finally:
         stop.set()
         try:
-            worker.forget()
+            worker.shutdown()
         except Exception:  # noqa: BLE001
-            log.exception("could not remove worker %s from the workers table", worker.id)
+            log.exception("worker %s could not hand back its jobs; their leases will expire", worker.id)
         runtime.close()

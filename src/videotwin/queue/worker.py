@@ -89,6 +89,8 @@ class Worker:
         self.registry = registry
         self.id = worker_id or new_worker_id()
         self.tmp_root = runtime.settings.data_dir / "tmp"
+        self._running: set[str] = set()
+        self._running_lock = threading.Lock()
 
     # ---- one job ---------------------------------------------------------------------------
 
@@ -104,9 +106,13 @@ class Worker:
         keeper.start()
         self.tmp_root.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix=f"{job.id}-a{job.attempts}-", dir=self.tmp_root))
+        with self._running_lock:
+            self._running.add(job.id)
         try:
             self._run(job, keeper, workdir)
         finally:
+            with self._running_lock:
+                self._running.discard(job.id)
             keeper.stop_event.set()
             keeper.join(timeout=5)
             shutil.rmtree(workdir, ignore_errors=True)
@@ -190,6 +196,18 @@ class Worker:
             row.seen_at = now
         session.execute(delete(WorkerRow).where(WorkerRow.seen_at < now - timedelta(seconds=WORKER_FORGET_SECONDS)))
 
-    def forget(self) -> None:
+    def shutdown(self) -> list[str]:
+        """Stopping: hand running jobs back to the queue now rather than after their lease expires,
+        and leave the workers table. Returns the ids handed back."""
+        with self._running_lock:
+            running = list(self._running)
+        released = []
         with self.runtime.db.write() as session:
+            for job_id in running:
+                if jobs.release(session, job_id, self.id):
+                    released.append(job_id)
             session.execute(delete(WorkerRow).where(WorkerRow.id == self.id))
+        for job_id in released:
+            self.runtime.queue.enqueue(job_id)
+            log.info("job %s handed back to the queue", job_id)
+        return released

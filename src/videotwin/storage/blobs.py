@@ -65,21 +65,21 @@ class LocalBlobStore:
                     if size > max_bytes:
                         raise BlobTooLarge(f"more than {max_bytes} bytes")
                     out.write(chunk)
+            self._write_meta(key, content_type)
             os.replace(tmp, dest)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        self._write_meta(key, content_type)
         return size
 
     def put_file(self, key: str, src: Path, content_type: str, consume: bool = False) -> int:
         """Store a copy of `src`; with consume=True `src` may be moved in instead (same disk)."""
         dest = self._path(key)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        self._write_meta(key, content_type)
         if consume:
             try:
                 os.replace(src, dest)
-                self._write_meta(key, content_type)
                 return dest.stat().st_size
             except OSError:
                 pass  # another file system: copy below
@@ -91,7 +91,6 @@ class LocalBlobStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        self._write_meta(key, content_type)
         return dest.stat().st_size
 
     def exists(self, key: str) -> bool:
