@@ -189,16 +189,20 @@ def authenticate(session: Session, bearer: str) -> tuple[User, Token]:
     if not bearer.startswith((API_TOKEN_PREFIX, LOGIN_TOKEN_PREFIX)):
         raise Unauthorized("the bearer token is not a videotwin token (expected sk_... or a login token)")
     digest = hash_token(bearer)
-    # One query for token and user: this runs on every request.
-    found = session.execute(
-        select(TokenRow, UserRow).join(UserRow, UserRow.id == TokenRow.user_id).where(TokenRow.token_hash == digest)
+    # One Core query for token and user (no ORM objects): this runs on every request.
+    t, u = TokenRow.__table__.c, UserRow.__table__.c
+    row = session.execute(
+        select(t.id, t.user_id, t.kind, t.alias, t.display, t.created_at, t.expires_at, t.deleted_at,
+               t.token_hash, u.username, u.is_admin, u.coins, u.diamonds, u.created_at.label("user_created_at"))
+        .join_from(TokenRow.__table__, UserRow.__table__, u.id == t.user_id)
+        .where(t.token_hash == digest)
     ).first()
     # The lookup is by hash; compare again in constant time so no timing depends on the token.
-    if found is None or not hmac.compare_digest(found[0].token_hash, digest):
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
         raise Unauthorized("the bearer token is not valid")
-    row, user = found
     if row.deleted_at is not None:
         raise Unauthorized("the bearer token was deleted")
     if row.expires_at is not None and row.expires_at <= utcnow():
         raise Unauthorized("the login token has expired; log in again")
-    return User.from_row(user), _token(row)
+    user = User(row.user_id, row.username, row.is_admin, row.coins, row.diamonds, row.user_created_at)
+    return user, Token(row.id, row.user_id, row.kind, row.alias, row.display, row.created_at, row.expires_at)
