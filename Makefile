@@ -9,8 +9,22 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
+# Programs run as separate processes: ffmpeg (media), espeak-ng (phonemes, formant voices; GPL, so
+# never imported). Installed from Debian when missing.
+SYSTEM_PROGRAMS := ffmpeg espeak-ng
+
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --disable-pip-version-check -q -e '.[test,scale]'
+	@missing=""; for p in $(SYSTEM_PROGRAMS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing from Debian"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	# setuptools<80 still ships pkg_resources, which pyworld's build imports.
+	$(BIN)/pip install --disable-pip-version-check -q "setuptools<80" wheel
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[test,scale,bench]'
+	# The Japanese reading frontend for kokoro, without its 70 MB dictionary package (not needed).
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0
 	touch $(STAMP)
 
 install: $(STAMP)

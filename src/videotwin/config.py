@@ -23,6 +23,10 @@ class Prices(BaseModel):
 
     # Coins charged per diamond bought through user/exchangeDiamonds.
     coins_per_diamond: int = Field(default=100, ge=1)
+    # Coins per video/send_tts call (0: free).
+    tts_coins: int = Field(default=0, ge=0)
+    # Coins per voice-clone training (userVoice/training); refunded if it fails.
+    voice_clone_coins: int = Field(default=10, ge=0)
 
 
 def _split_csv(value: object) -> object:
@@ -101,6 +105,11 @@ class Settings(BaseSettings):
     @property
     def resolved_queue_url(self) -> str:
         return self.queue_url or f"sqlite:///{(self.data_dir / 'queue.db').resolve()}"
+
+    @property
+    def models_dir(self) -> Path:
+        """Model files assembled from their packages at first use (whisper-base, kokoro)."""
+        return self.data_dir / "models"
 
     @property
     def blob_dir(self) -> Path:

@@ -135,3 +135,22 @@ class WorkerRow(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UserVoiceRow(Base):
+    """A cloned voice. Its training is a job (kind voice.clone); the learned profile is that job's output."""
+
+    __tablename__ = "user_voices"
+    __table_args__ = (Index("ix_user_voices_owner_created", "owner_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    job_id: Mapped[str] = mapped_column(String(ID_LEN), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    gender: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(16))
+    denoise: Mapped[bool] = mapped_column(Boolean, default=False)
+    voice_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
+    base_voice_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

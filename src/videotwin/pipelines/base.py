@@ -39,6 +39,9 @@ class JobContext:
     # Set by the worker's heartbeat thread.
     cancel_flag: Callable[[], bool] = field(default=lambda: False)
     report_progress: Callable[[float], None] = field(default=lambda _f: None)
+    # fetch(url, dest, field, accept) -> Fetched: input URLs under the fetch rules; links we signed
+    # are read from the store (see storage.inputs.fetch_input).
+    fetch: Callable[..., Any] | None = None
 
     def check(self) -> None:
         """Call between frame batches and training steps: raises JobCancelled if we must stop."""

@@ -6,5 +6,6 @@ from videotwin.pipelines.base import Registry
 
 
 def register_builtin(registry: Registry) -> None:
-    """No built-in kinds yet: the capabilities (speech, avatars, videos...) register here."""
-    del registry
+    from videotwin.pipelines import voice_clone
+
+    registry.add("voice.clone", voice_clone.run)

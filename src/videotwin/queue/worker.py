@@ -6,6 +6,7 @@ worker died, re-sends lost queue messages and sends pending webhooks.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -25,6 +26,7 @@ from videotwin.domain.ids import utcnow
 from videotwin.pipelines.base import JobCancelled, JobContext, PipelineError, ProgressThrottle, Registry
 from videotwin.queue import webhooks
 from videotwin.runtime import Runtime
+from videotwin.storage.inputs import fetch_input
 from videotwin.storage.keys import user_prefix
 
 log = logging.getLogger(__name__)
@@ -130,6 +132,8 @@ class Worker:
             job_id=job.id, kind=job.kind, owner_id=job.owner_id, attempt=job.attempts, inputs=job.inputs,
             blobs=self.runtime.blobs, workdir=workdir, settings=self.runtime.settings,
             cancel_flag=keeper.should_stop, report_progress=keeper.offer_progress,
+            fetch=functools.partial(fetch_input, blobs=self.runtime.blobs, signer=self.runtime.signer,
+                                    rules=self.runtime.fetch_rules),
         )
         try:
             outputs = spec.run(ctx)

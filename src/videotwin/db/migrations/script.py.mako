@@ -6,6 +6,8 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
+
+import videotwin.db.types  # noqa: F401 - autogenerate writes videotwin.db.types.UTCDateTime
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

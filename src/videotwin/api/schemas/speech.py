@@ -1,0 +1,102 @@
+"""Wire shapes of the TTS and voice-clone group."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from videotwin.api.schemas.common import Body, Out
+
+
+class VoiceListBody(Body):
+    country: str = Field(default="en", max_length=16, description="language code, e.g. en, ja, de")
+    region: str = Field(default="US", max_length=16, description="region code, e.g. US, JP")
+    voice_map_type: str | None = Field(default=None, max_length=32, description="accepted, e.g. en-US")
+
+
+class VoiceOption(Out):
+    label: str
+    value: str = Field(description="the tts_id to pass to send_tts")
+
+
+class VoiceGroup(Out):
+    label: str
+    value: str
+    children: list[VoiceOption]
+
+
+class TtsVoiceOut(Out):
+    value: str = Field(description="tts_id")
+    label: str
+    country: str
+    region: str
+    gender: str
+    quality: str = Field(description="neural, or formant (espeak-ng: robotic but intelligible)")
+
+
+class RegionOption(Out):
+    label: str
+    value: str
+
+
+class LanguageOut(Out):
+    label: str
+    value: str = Field(description="country (language code)")
+    children: list[RegionOption]
+
+
+class LanguageListBody(Body):
+    voice_map_type: str | None = Field(default=None, max_length=32)
+
+
+class SendTtsBody(Body):
+    msg: str = Field(min_length=1, max_length=3000, description="text to speak, at most 1000 characters")
+    tts_id: str | None = Field(default=None, max_length=64, description="a public voice (anchor/voice_list)")
+    user_voice_id: str | None = Field(default=None, max_length=64, description="a cloned voice")
+    country: str = Field(default="en", max_length=16)
+    region: str = Field(default="US", max_length=16)
+    speechRate: float = Field(default=1.0, ge=0.5, le=2.0, description="0.5-2.0")
+    # A2E's captcha fields for browsers: accepted and ignored by API callers.
+    type: Literal["turnstile", "aliyun_captcha"] | None = None
+    turnstile_token: str | None = Field(default=None, max_length=4096)
+    captchaVerifyParam: str | None = Field(default=None, max_length=4096)
+
+
+class LangClassifyBody(Body):
+    msg: str = Field(min_length=1, max_length=5000)
+
+
+class VoiceTrainingBody(Body):
+    name: str = Field(min_length=1, max_length=128)
+    voice_urls: list[str] = Field(min_length=1, max_length=10, description="audio (or video) URLs of the speaker")
+    gender: Literal["female", "male"] = "female"
+    language: str | None = Field(default=None, max_length=16, description="language the voice will speak; en")
+    denoise: bool = Field(default=False, description="clean the reference with DeepFilterNet first")
+    enhance_voice_similarity: bool | None = Field(default=None, description="accepted; no effect")
+    model: Literal["a2e", "cartesia", "minimax", "elevenlabs"] = Field(default="a2e",
+                                                                       description="accepted; one model here")
+    webhook_url: str | None = Field(default=None, max_length=2048)
+    webhook_token: str | None = Field(default=None, max_length=256)
+
+
+class VoiceRenameBody(Body):
+    name: str = Field(min_length=1, max_length=128)
+
+
+class UserVoiceOut(Out):
+    id: str = Field(serialization_alias="_id")
+    name: str
+    gender: str
+    language: str
+    current_status: str = Field(description="sent, pendding, processing, completed or failed")
+    voice_urls: list[str]
+    denoise: bool
+    base_voice: str = Field(description="the public voice this clone is built on")
+    process: int
+    coins: int
+    hasRefundCoin: bool
+    failed_code: int
+    failed_message: str
+    createdAt: str | None
+    updatedAt: str | None

@@ -1,0 +1,91 @@
+"""Text-to-speech and language detection as use cases: validation, voice resolution, charging, storage."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from videotwin.domain import credits, user_voices
+from videotwin.domain.errors import BadInput
+from videotwin.domain.ids import new_id
+from videotwin.media.audio import encode_normalized
+from videotwin.speech import clone, langid, scripts, service, voices
+from videotwin.speech.tts import MAX_TTS_CHARS
+from videotwin.storage.keys import user_prefix
+
+if TYPE_CHECKING:
+    from videotwin.runtime import Runtime
+
+MIN_SPEECH_RATE, MAX_SPEECH_RATE = 0.5, 2.0
+MAX_CLASSIFY_CHARS = 5000
+
+
+def send_tts(runtime: Runtime, *, owner_id: str, msg: str, tts_id: str | None, user_voice_id: str | None,
+             speech_rate: float) -> str:
+    """Speak `msg`; returns the blob key of a loudness-normalised MP3."""
+    text = msg.strip()
+    if not text:
+        raise BadInput("msg", "is empty; give the text to speak")
+    if len(text) > MAX_TTS_CHARS:
+        raise BadInput("msg", f"is {len(text)} characters; at most {MAX_TTS_CHARS} are accepted per call")
+    if (tts_id is None) == (user_voice_id is None):
+        raise BadInput("tts_id", "give exactly one of tts_id (a public voice) or user_voice_id (a cloned voice)")
+    if not MIN_SPEECH_RATE <= speech_rate <= MAX_SPEECH_RATE:
+        raise BadInput("speechRate", f"{speech_rate} is outside {MIN_SPEECH_RATE}-{MAX_SPEECH_RATE}")
+    profile = None
+    if tts_id is not None:
+        voice = voices.get(tts_id)
+        if voice is None:
+            raise BadInput("tts_id", f"no public voice {tts_id!r}; anchor/voice_list lists them")
+    else:
+        with runtime.db.read() as session:
+            cloned = user_voices.usable(session, owner_id, user_voice_id)
+        profile = clone.profile_from_dict(cloned.profile or {})
+        voice = voices.get(profile.base_voice_id)
+        if voice is None:
+            raise BadInput("user_voice_id", f"the voice's base voice {profile.base_voice_id!r} no longer exists")
+    problem = scripts.language_problem(text, voice.language)
+    if problem:
+        raise BadInput("msg", problem)
+    price = runtime.settings.prices.tts_coins
+    entry = None
+    if price:
+        with runtime.db.write() as session:
+            entry = credits.spend(session, owner_id, "coins", price, note="send_tts")
+    try:
+        synth = service.synthesizer(runtime.settings.models_dir)
+        audio, sr = synth.synthesize(text, voice, speech_rate, clone=profile)
+        if audio.size == 0:
+            raise BadInput("msg", "has nothing speakable in it")
+        key = f"{user_prefix(owner_id)}tts/{new_id()}.mp3"
+        with tempfile.TemporaryDirectory(dir=_tmp(runtime)) as tmp:
+            out = Path(tmp) / "speech.mp3"
+            encode_normalized(audio, sr, out)
+            runtime.blobs.put_file(key, out, "audio/mpeg", consume=True)
+        return key
+    except BaseException:
+        if entry is not None:
+            with runtime.db.write() as session:
+                credits.grant(session, owner_id, "coins", price, reason=credits.REFUND, note="send_tts failed")
+        raise
+
+
+def _tmp(runtime: Runtime) -> Path:
+    path = runtime.settings.data_dir / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def classify_language(msg: str) -> str:
+    text = msg.strip()
+    if not text:
+        raise BadInput("msg", "is empty; give the text whose language to detect")
+    if len(text) > MAX_CLASSIFY_CHARS:
+        raise BadInput("msg", f"is {len(text)} characters; at most {MAX_CLASSIFY_CHARS} are accepted")
+    if not any(ch.isalpha() for ch in text):
+        raise BadInput("msg", "has no letters in it, so it has no language")
+    code, _confidence = langid.detect(text)
+    if code is None:
+        raise BadInput("msg", "its language could not be determined")
+    return code

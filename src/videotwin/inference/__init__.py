@@ -1,0 +1,1 @@
+"""Model backends, loaded lazily. Imports nothing else of videotwin's."""

@@ -1,0 +1,1 @@
+"""The only code that touches containers and codecs (ffmpeg as a separate program)."""

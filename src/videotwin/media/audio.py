@@ -1,0 +1,89 @@
+"""Audio in and out through ffmpeg (a separate program): decode anything to float32 samples,
+write WAV, and encode loudness-normalised MP3."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import wave
+from pathlib import Path
+
+import numpy as np
+
+FFMPEG = "ffmpeg"
+FFMPEG_TIMEOUT_SECONDS = 600
+# Spoken-word loudness target (EBU R128 / podcast practice) and true-peak ceiling.
+TARGET_LUFS = -16.0
+TARGET_TRUE_PEAK_DB = -1.5
+TARGET_LRA = 11.0
+MP3_BITRATE = "128k"
+
+
+class MediaError(Exception):
+    """The file could not be read as audio; the message says why."""
+
+
+def _ffmpeg() -> str:
+    if shutil.which(FFMPEG) is None:
+        raise MediaError("ffmpeg is not installed (Debian package ffmpeg)")
+    return FFMPEG
+
+
+def decode(path: Path, sample_rate: int, max_seconds: float | None = None) -> np.ndarray:
+    """Any audio or video file -> mono float32 samples at `sample_rate`."""
+    cmd = [_ffmpeg(), "-nostdin", "-v", "error", "-i", str(path), "-vn", "-ac", "1", "-ar", str(sample_rate)]
+    if max_seconds is not None:
+        cmd += ["-t", f"{max_seconds:.3f}"]
+    cmd += ["-f", "f32le", "-"]
+    proc = subprocess.run(cmd, capture_output=True, timeout=FFMPEG_TIMEOUT_SECONDS, check=False)
+    if proc.returncode != 0:
+        detail = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise MediaError(f"not readable as audio ({detail[-1][:200] if detail else 'ffmpeg failed'})")
+    audio = np.frombuffer(proc.stdout, dtype=np.float32).copy()
+    if audio.size == 0:
+        raise MediaError("the file has no audio stream")
+    return audio
+
+
+def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
+    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype(np.int16)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(sample_rate)
+        w.writeframes(pcm.tobytes())
+
+
+def _measure_loudness(wav: Path) -> dict:
+    cmd = [_ffmpeg(), "-nostdin", "-hide_banner", "-i", str(wav), "-af",
+           f"loudnorm=I={TARGET_LUFS}:TP={TARGET_TRUE_PEAK_DB}:LRA={TARGET_LRA}:print_format=json",
+           "-f", "null", "-"]
+    err = subprocess.run(cmd, capture_output=True, timeout=FFMPEG_TIMEOUT_SECONDS, check=True).stderr.decode()
+    found = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", err, re.S)
+    if not found:
+        raise MediaError("loudness measurement failed")
+    return json.loads(found.group(0))
+
+
+def encode_normalized(audio: np.ndarray, sample_rate: int, dest: Path) -> None:
+    """Write `audio` to `dest` (.mp3 or .wav) at -16 LUFS, -1.5 dBTP: two-pass loudnorm, linear mode,
+    so the whole file gets one gain and no pumping."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "in.wav"
+        write_wav(wav, audio, sample_rate)
+        m = _measure_loudness(wav)
+        filt = (f"loudnorm=I={TARGET_LUFS}:TP={TARGET_TRUE_PEAK_DB}:LRA={TARGET_LRA}"
+                f":measured_I={m['input_i']}:measured_TP={m['input_tp']}:measured_LRA={m['input_lra']}"
+                f":measured_thresh={m['input_thresh']}:offset={m['target_offset']}:linear=true")
+        codec = ["-c:a", "libmp3lame", "-b:a", MP3_BITRATE] if dest.suffix == ".mp3" else ["-c:a", "pcm_s16le"]
+        cmd = [_ffmpeg(), "-nostdin", "-v", "error", "-y", "-i", str(wav), "-af", filt,
+               "-ar", str(sample_rate), "-ac", "1", *codec, str(dest)]
+        subprocess.run(cmd, capture_output=True, timeout=FFMPEG_TIMEOUT_SECONDS, check=True)
+
+
+def rms_dbfs(audio: np.ndarray) -> float:
+    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if audio.size else 0.0
+    return 20 * np.log10(max(rms, 1e-10))

@@ -1,0 +1,1 @@
+"""Speech: public voices, text-to-speech, voice cloning and language detection."""

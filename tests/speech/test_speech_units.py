@@ -1,0 +1,100 @@
+"""Speech building blocks on real models: voices, scripts, joining, cloning's fit, denoising."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from videotwin.speech import clone, scripts, voices
+from videotwin.speech.metrics import cer, wer
+from videotwin.speech.tts import join, shift_voice, split_sentences
+
+
+def test_every_public_voice_has_a_known_language_and_a_unique_id():
+    assert len({v.id for v in voices.VOICES}) == len(voices.VOICES)
+    assert all(v.language in voices.LANGUAGES for v in voices.VOICES)
+
+
+def test_english_has_a_neural_male_and_a_neural_female_voice():
+    english = voices.for_language("en")
+    assert {v.gender for v in english if v.quality == "neural"} == {"male", "female"}
+    assert voices.default_voice("en", "female").gender == "female"
+
+
+def test_formant_voices_are_labelled_as_robotic():
+    assert all("robotic" in v.label for v in voices.VOICES if v.engine == "espeak")
+
+
+@pytest.mark.parametrize("text,language,refused", [
+    ("こんにちは、今日はいい天気ですね。", "en", True),
+    ("Hello, how are you doing today?", "ja", True),
+    ("Guten Morgen, wie geht es Ihnen heute an diesem schönen Tag?", "en", True),
+    ("Привет, как дела?", "de", True),
+    ("Hello, how are you doing today?", "en", False),
+    ("Meet Jürgen at the café.", "en", False),
+    ("今日はいい天気ですね。", "ja", False),
+])
+def test_text_in_a_language_the_voice_cannot_speak_is_refused(text, language, refused):
+    assert (scripts.language_problem(text, language) is not None) is refused
+
+
+def test_sentences_are_split_at_their_ends_in_latin_and_cjk_text():
+    assert split_sentences("Hello there. How are you? Fine!") == ["Hello there.", "How are you?", "Fine!"]
+    assert split_sentences("こんにちは。元気ですか？") == ["こんにちは。", "元気ですか？"]
+    assert split_sentences("...") == []
+
+
+def test_joined_sentences_have_no_jump_at_any_seam():
+    sr = 22050
+    t = np.arange(sr // 2) / sr
+    loud = (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)  # ends mid-wave: a click if cut raw
+    out = join([loud, loud, loud], sr)
+    assert np.max(np.abs(np.diff(out))) < 0.07  # a sine of 220 Hz at 0.5 moves at most 0.031 per sample
+    assert out[0] == 0 and out[-1] == 0
+
+
+def test_error_rates_ignore_case_and_punctuation():
+    assert wer("Hello, world!", "hello world") == 0
+    assert wer("one two three four", "one two four") == 0.25
+    assert cer("今日はいい天気", "今日はいい天気。") == 0
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    from videotwin.speech.tts import Synthesizer
+
+    return Synthesizer(tmp_path_factory.mktemp("models"))
+
+
+def test_the_female_english_voice_is_higher_than_the_male_one(synth):
+    from videotwin.speech import world
+
+    text = "Every morning the baker opens the shop and sells fresh bread to the neighbours."
+    male, sr = synth.synthesize(text, voices.get("en-US-joe"))
+    female, _ = synth.synthesize(text, voices.get("en-US-jo"))
+    f0_m = np.exp(world.log_f0_stats(world.analyse(male, sr).f0)[0])
+    f0_f = np.exp(world.log_f0_stats(world.analyse(female, sr).f0)[0])
+    assert f0_f > 1.2 * f0_m and 180 < f0_f < 250
+
+
+def test_cloning_recovers_a_known_pitch_and_formant_shift(synth):
+    base_voice = voices.get("en-US-joe")
+    base = clone.base_stats(synth, base_voice)
+    text = clone.CALIBRATION_TEXT["en"]
+    audio, sr = synth.synthesize(text, base_voice)
+    target = shift_voice(audio, sr, float(np.log(180.0)), 0.2, 1.12, ())  # a made-up speaker
+    fitted = clone.fit(clone.speaker_stats(target, sr), base)
+    assert abs(fitted.formant_ratio - 1.12) <= 0.04
+    assert abs(np.exp(fitted.log_f0_mean) - 180.0) < 12
+
+
+def test_denoising_removes_most_of_added_noise():
+    from tests.support.fixtures import fixture
+    from videotwin.inference import denoise
+    from videotwin.media.audio import decode, rms_dbfs
+
+    speech = decode(fixture("audio/a02_en_seedvc_s1.wav"), 22050, max_seconds=6)
+    noise = (np.random.RandomState(0).randn(speech.size) * 0.03).astype(np.float32)
+    cleaned = denoise.clean(speech + noise, 22050)
+    assert cleaned.size == speech.size
+    assert rms_dbfs(cleaned - speech) < rms_dbfs(noise) - 3  # the residual is well below the noise

@@ -1,0 +1,43 @@
+"""The shared real-media fixtures (../shared/fixtures), read in place, never copied into the repo."""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+
+
+def fixture(relative: str) -> Path:
+    path = FIXTURES / relative
+    if not path.exists():
+        pytest.skip(f"fixture {relative} is not available at {FIXTURES}")
+    return path
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".flac": "audio/flac", ".wav": "audio/wav",
+                      ".mp3": "audio/mpeg", ".mp4": "video/mp4", ".txt": "text/plain"}
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serve_fixtures() -> Iterator[str]:
+    """Serve ../shared/fixtures on 127.0.0.1 (tests add 127.0.0.1 to VIDEOTWIN_FETCH_ALLOW_HOSTS)."""
+    mimetypes.init()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(FIXTURES)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
