@@ -154,7 +154,8 @@ def test_a_cloned_voice_speaks_intelligibly_at_the_reference_speakers_pitch(env)
     assert coins(client, acct) == before - 10
     listed = client.get("/api/v1/userVoice/completedRecord", headers=acct.headers).json()["data"]
     assert voice["_id"] in [v["_id"] for v in listed]
-    text = "We will meet at the station after lunch and walk to the museum together."
+    text = ("We will meet at the station after lunch and walk to the museum together. The new exhibition "
+            "shows old maps of the harbour, and the guide will explain how the city grew around it.")
     heard, audio = hear(client, rt, tts(client, acct, msg=text, user_voice_id=voice["_id"]).json()["data"], "en")
     assert wer(text, heard.text) <= 0.15, heard.text
     ref = decode(fixture("audio/a02_en_seedvc_s1.wav"), 16000)
