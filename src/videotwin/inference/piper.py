@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import threading
+import zlib
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 
 from videotwin.inference import espeak
 from videotwin.inference.onnx import make_session
@@ -28,6 +30,7 @@ class PiperVoice:
         self._model = model
         self._session = None
         self._lock = threading.Lock()
+        self._run_lock = threading.Lock()
 
     @property
     def session(self):
@@ -52,9 +55,14 @@ class PiperVoice:
     def synthesize_phonemes(self, phonemes: str, rate: float = 1.0) -> np.ndarray:
         ids = self.phoneme_ids(phonemes)
         scales = np.array([self.noise_scale, self.length_scale / rate, self.noise_w], dtype=np.float32)
-        audio = self.session.run(None, {
-            "input": np.array([ids], dtype=np.int64),
-            "input_lengths": np.array([len(ids)], dtype=np.int64),
-            "scales": scales,
-        })[0]
+        session = self.session
+        # VITS samples noise; seeding it from the phonemes makes the same text always sound the same
+        # (reproducible output, cacheable, testable). The seed is process-global, hence the lock.
+        with self._run_lock:
+            ort.set_seed(zlib.crc32(phonemes.encode()) & 0x7FFFFFFF)
+            audio = session.run(None, {
+                "input": np.array([ids], dtype=np.int64),
+                "input_lengths": np.array([len(ids)], dtype=np.int64),
+                "scales": scales,
+            })[0]
         return np.asarray(audio, dtype=np.float32).reshape(-1)
