@@ -1,0 +1,86 @@
+"""Features for lip-sync: lip shape from tracked landmarks, and speech features per video frame.
+
+Lip shape is measured in a face-normalised frame (origin at the mouth centre, eye line horizontal,
+unit = outer-eye-corner distance), so head motion and distance to the camera do not count as speech.
+Speech features are Whisper-base encoder states (speaker-independent, 50 per second) or log-mel
+energies (100 per second), both resampled to the video's frame times."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from videotwin.lipsync.tracking import LEFT_EYE_OUTER, RIGHT_EYE_OUTER, Track
+
+OUTER_LIPS = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185]
+INNER_LIPS = [78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191]
+LIPS = OUTER_LIPS + INNER_LIPS
+SAMPLE_RATE_HZ = 16_000
+WHISPER_WINDOW_SECONDS = 30.0
+WHISPER_STATES_PER_SECOND = 50.0
+LOGMEL_FRAMES_PER_SECOND = 100.0
+
+
+def normalised_lips(track: Track) -> np.ndarray:
+    """frames x 40 x 2 lip points in the face-normalised frame."""
+    lm = track.landmarks[:, :, :2]
+    left, right = lm[:, LEFT_EYE_OUTER], lm[:, RIGHT_EYE_OUTER]
+    eye = right - left
+    scale = np.linalg.norm(eye, axis=1, keepdims=True)
+    cos, sin = eye[:, 0:1] / scale, eye[:, 1:2] / scale
+    lips = lm[:, LIPS]
+    centre = lips.mean(axis=1, keepdims=True)
+    rel = lips - centre
+    x = rel[..., 0] * cos + rel[..., 1] * sin  # rotate by minus the eye-line angle
+    y = -rel[..., 0] * sin + rel[..., 1] * cos
+    return np.stack([x, y], axis=-1) / scale[:, None, :]
+
+
+def _to_frames(states: np.ndarray, states_per_second: float, fps: float, n_frames: int) -> np.ndarray:
+    """Average the states that fall inside each video frame (linear interpolation at frame centres)."""
+    times = (np.arange(n_frames) + 0.5) / fps * states_per_second - 0.5
+    idx = np.clip(times, 0, len(states) - 1)
+    lo = np.floor(idx).astype(int)
+    hi = np.minimum(lo + 1, len(states) - 1)
+    frac = (idx - lo)[:, None]
+    return states[lo] * (1 - frac) + states[hi] * frac
+
+
+def whisper_states(model, audio: np.ndarray) -> np.ndarray:
+    """Whisper encoder output for the whole audio (T x 512 at 50 per second), 30 s windows."""
+    import ctranslate2
+
+    window = int(WHISPER_WINDOW_SECONDS * SAMPLE_RATE_HZ)
+    out = []
+    for start in range(0, max(len(audio), 1), window):
+        chunk = audio[start:start + window]
+        mel = model.feature_extractor(chunk)
+        frames = mel.shape[1]
+        padded = np.pad(mel, ((0, 0), (0, max(0, 3000 - frames))))[:, :3000][None].astype(np.float32)
+        states = np.array(model.model.encode(ctranslate2.StorageView.from_array(padded), to_cpu=True))[0]
+        out.append(states[: int(np.ceil(len(chunk) / SAMPLE_RATE_HZ * WHISPER_STATES_PER_SECOND))])
+    return np.concatenate(out)
+
+
+def logmel(model, audio: np.ndarray) -> np.ndarray:
+    """Whisper's own 80-band log-mel (T x 80 at 100 per second)."""
+    return model.feature_extractor(audio).T
+
+
+def speech_features(kind: str, model, audio: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
+    if kind == "whisper":
+        return _to_frames(whisper_states(model, audio), WHISPER_STATES_PER_SECOND, fps, n_frames)
+    if kind == "logmel":
+        return _to_frames(logmel(model, audio), LOGMEL_FRAMES_PER_SECOND, fps, n_frames)
+    raise ValueError(f"unknown speech feature {kind!r}")
+
+
+def with_context(features: np.ndarray, frames: int) -> np.ndarray:
+    """Stack each frame's features with those `frames` before and after (edges repeated)."""
+    padded = np.pad(features, ((frames, frames), (0, 0)), mode="edge")
+    return np.concatenate([padded[i:i + len(features)] for i in range(2 * frames + 1)], axis=1)
+
+
+def cache_path(root: Path, clip: str, what: str) -> Path:
+    return root / f"{Path(clip).stem}.{what}.npy"
