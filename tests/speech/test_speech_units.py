@@ -98,3 +98,10 @@ def test_denoising_removes_most_of_added_noise():
     cleaned = denoise.clean(speech + noise, 22050)
     assert cleaned.size == speech.size
     assert rms_dbfs(cleaned - speech) < rms_dbfs(noise) - 3  # the residual is well below the noise
+
+
+def test_every_formant_voice_exists_in_the_installed_espeak_ng():
+    from videotwin.inference import espeak
+
+    known = {v.language for v in espeak.voices()}
+    assert {v.engine_voice.split("+")[0] for v in voices.VOICES if v.engine == "espeak"} <= known
