@@ -65,16 +65,17 @@ def scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int
 
 
 def frames(path: Path, size: tuple[int, int] | None = None, fps: float | None = None) -> Iterator[np.ndarray]:
-    """Decoded RGB frames (height x width x 3, uint8), rotated upright, optionally scaled/resampled."""
+    """Decoded RGB frames (height x width x 3, uint8), rotated upright, optionally scaled, at a constant
+    rate (`fps`, default the clip's average): frame i shows time i / fps.
+
+    Phone footage is often variable-frame-rate (v04 mixes 33 ms and 67 ms frame intervals): taking the
+    decoded frames as evenly spaced would put the mouth hundreds of milliseconds off its sound, so the
+    fps filter places frames by their timestamps."""
     info = probe(path)
     width, height = size or (info.width, info.height)
-    filters = [f"scale={width}:{height}:flags=bilinear"]
-    if fps:
-        filters.insert(0, f"fps={fps}")
-    # passthrough: exactly the decoded frames, none duplicated to fill a nominal rate (odd rates like
-    # 22.13 fps otherwise come out padded to the container's rate).
-    timing = [] if fps else ["-fps_mode", "passthrough"]
-    cmd = [FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-an", "-vf", ",".join(filters), *timing,
+    rate = fps or info.fps or 25.0
+    filters = [f"fps={rate}", f"scale={width}:{height}:flags=bilinear"]
+    cmd = [FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-an", "-vf", ",".join(filters),
            "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     frame_bytes = width * height * 3
