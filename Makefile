@@ -33,7 +33,7 @@ run: $(STAMP)
 	$(BIN)/videotwin serve
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/python -m pytest -q
 
 # The quick subset: everything but the end-to-end tests that start processes.
@@ -47,7 +47,7 @@ test-postgres: $(STAMP)
 	VIDEOTWIN_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 
 bench: $(STAMP)
 	$(BIN)/python bench/api_load.py

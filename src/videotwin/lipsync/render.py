@@ -1,0 +1,85 @@
+"""The retrieval renderer: new mouth motion from the avatar's own footage.
+
+For each output frame: a base frame from the idle footage (looped forward and back, no jump cuts),
+a target mouth opening (the universal or personalised model, mapped onto this person's own range),
+the bank frame whose real mouth best matches it under a temporal-smoothness cost (a Viterbi path
+that prefers playing bank frames in their recorded order, as Video Rewrite does), composited into
+the base frame."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+
+from videotwin.lipsync.composite import composite
+
+# Candidate bank frames considered per output frame (nearest in mouth opening).
+CANDIDATES = 24
+# Costs, in units of the bank's mouth-opening spread: a jump to a non-consecutive bank frame, and
+# each unit of mismatch between target and chosen opening.
+JUMP_COST = 0.35
+MATCH_COST = 1.0
+# Below this many standard deviations under the mean, the target counts as silence: mouth closed.
+SILENCE_Z = -1.0
+
+
+def ping_pong(n_out: int, n_idle: int) -> np.ndarray:
+    """Idle frame per output frame: 0,1,...,n-1,n-2,...,1,0,1,... (never a jump cut)."""
+    if n_idle <= 1:
+        return np.zeros(n_out, int)
+    period = 2 * (n_idle - 1)
+    phase = np.arange(n_out) % period
+    return np.where(phase < n_idle, phase, period - phase)
+
+
+def target_opening(z: np.ndarray, bank_opening: np.ndarray) -> np.ndarray:
+    """Map standardised predictions onto the person's own opening distribution (quantile mapping)."""
+    from math import erf, sqrt
+
+    # Regression predictions are shrunk towards the mean (their spread is about r times the real one):
+    # restore unit spread, or the lips would barely move.
+    z = (z - z.mean()) / max(float(z.std()), 1e-6)
+    quantiles = np.array([0.5 * (1 + erf(v / sqrt(2))) for v in z])
+    target = np.quantile(bank_opening, np.clip(quantiles, 0, 1))
+    closed = np.quantile(bank_opening, 0.05)
+    return np.where(z < SILENCE_Z, np.minimum(target, closed), target)
+
+
+def plan(target: np.ndarray, bank_opening: np.ndarray) -> np.ndarray:
+    """Bank frame per output frame: the Viterbi path minimising mismatch + jumps."""
+    spread = max(float(bank_opening.std()), 1e-6)
+    order = np.argsort(bank_opening)
+    k = min(CANDIDATES, len(bank_opening))
+    cands = []
+    for t in target:
+        pos = np.searchsorted(bank_opening[order], t)
+        lo = max(0, min(pos - k // 2, len(order) - k))
+        cands.append(order[lo:lo + k])
+    cands = np.array(cands)
+    cost = MATCH_COST * np.abs(bank_opening[cands[0]] - target[0]) / spread
+    back = np.zeros(cands.shape, int)
+    for t in range(1, len(target)):
+        match = MATCH_COST * np.abs(bank_opening[cands[t]] - target[t]) / spread
+        # transition[i, j]: from candidate i at t-1 to candidate j at t
+        consecutive = cands[t][None, :] == cands[t - 1][:, None] + 1
+        same = cands[t][None, :] == cands[t - 1][:, None]
+        transition = np.where(consecutive | same, 0.0, JUMP_COST)
+        total = cost[:, None] + transition
+        back[t] = np.argmin(total, axis=0)
+        cost = total[back[t], np.arange(k)] + match
+    path = np.zeros(len(target), int)
+    j = int(np.argmin(cost))
+    for t in range(len(target) - 1, -1, -1):
+        path[t] = cands[t][j]
+        j = back[t][j]
+    return path
+
+
+def render(base_frames: Callable[[int], np.ndarray], base_landmarks: np.ndarray, base_count: int,
+           bank_frames: Callable[[int], np.ndarray], bank_landmarks: np.ndarray, sources: Sequence[int],
+           ) -> Iterator[np.ndarray]:
+    """Output frames: base frame i (ping-pong over the idle footage) with bank frame sources[i]'s mouth."""
+    bases = ping_pong(len(sources), base_count)
+    for b, s in zip(bases, sources, strict=True):
+        yield composite(base_frames(int(b)), base_landmarks[b], bank_frames(int(s)), bank_landmarks[s])
