@@ -126,7 +126,9 @@ def main() -> int:
         held_audio = audio[int(cut / track.fps * model.SAMPLE_RATE_HZ):]
         z = universal.predict(held_audio, track.fps, n - cut)
         bank_open = track.mouth_opening()[:cut]
-        sources = render.plan(render.target_opening(z, bank_open), bank_open)
+        pose = track.pose()[:cut]
+        bases = render.ping_pong(n - cut, cut)
+        sources = render.plan(render.target_opening(z, bank_open), bank_open, render.pose_mismatch(pose[bases], pose))
         out = list(render.render(frames.__getitem__, track.landmarks, cut, frames.__getitem__, track.landmarks,
                                  sources))
         real = frames[cut:n]

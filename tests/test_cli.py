@@ -99,3 +99,26 @@ def test_a_bad_setting_is_reported_by_name(tmp_path):
     result = subprocess.run([sys.executable, "-m", "videotwin", "serve"], env=env, cwd=REPO_ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "port" in result.stderr.lower()
+
+
+def test_an_operator_adds_a_system_avatar_every_user_sees(tmp_path):
+    from tests.support.fixtures import fixture
+    from videotwin.bootstrap import ensure_admin, migrate
+    from videotwin.domain import accounts, avatars
+
+    clip = fixture("video/v05_woman_bluebg.mp4")
+    settings = make_settings(tmp_path, min_training_seconds=5)
+    migrate(settings)
+    rt = build_runtime(settings)
+    ensure_admin(rt)
+    env = env_for(settings, VIDEOTWIN_MIN_TRAINING_SECONDS="5")
+    result = subprocess.run([sys.executable, "-m", "videotwin", "admin", "add-system-avatar", str(clip), "--name",
+                             "Blue", "--gender", "female"], env=env, cwd=REPO_ROOT, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with rt.db.write() as session:
+        user = accounts.create_user(session, "viewer", "viewer-password")
+    with rt.db.read() as session:
+        seen = avatars.anchors(session, user.id)
+    assert [(a.name, a.anchor_type) for a in seen] == [("Blue", avatars.SYSTEM)]
+    rt.close()

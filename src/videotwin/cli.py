@@ -126,6 +126,8 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "migrate":
         print("schema is up to date")
         return 0
+    if args.action == "add-system-avatar":
+        return _add_system_avatar(settings, args)
     runtime = build_runtime(settings)
     try:
         with runtime.db.write() as session:
@@ -159,6 +161,54 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     return 0
+
+
+def _add_system_avatar(settings: Settings, args: argparse.Namespace) -> int:
+    """Make an avatar every user can use (anchor_type 0) from a video file, right here."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from videotwin.db.tables import UserRow
+    from videotwin.domain import avatars, jobs
+    from videotwin.domain.errors import DomainError
+    from videotwin.domain.ids import new_id
+    from videotwin.pipelines.base import build_registry
+    from videotwin.queue.worker import Worker
+    from videotwin.runtime import build_runtime
+    from videotwin.storage.inputs import extension_for
+    from videotwin.storage.keys import user_prefix
+
+    path = Path(args.video)
+    if not path.is_file():
+        print(f"error: {path} is not a file", file=sys.stderr)
+        return 2
+    runtime = build_runtime(settings)
+    try:
+        with runtime.db.read() as session:
+            admin_id = session.scalar(select(UserRow.id).where(UserRow.is_admin.is_(True)).order_by(UserRow.created_at))
+        if admin_id is None:
+            print("error: no administrator yet; run `videotwin serve` once first", file=sys.stderr)
+            return 2
+        content_type = {".mov": "video/quicktime"}.get(path.suffix.lower(), "video/mp4")
+        key = f"{user_prefix(admin_id)}uploads/system-avatars/{new_id()}{extension_for(content_type)}"
+        runtime.blobs.put_file(key, path, content_type)
+        twin = avatars.start(runtime, owner_id=admin_id, name=args.name, gender=args.gender,
+                             video_url=runtime.url_for(key), image_url=None, system=True)
+        # Made here and now (not left to a worker), so the operator sees the result at once.
+        Worker(runtime, build_registry(settings.plugins)).execute(twin.job.id)
+        with runtime.db.read() as session:
+            job = jobs.get_any(session, twin.job.id)
+        if job.status != jobs.SUCCEEDED:
+            print(f"error: the avatar could not be made: {job.error_message}", file=sys.stderr)
+            return 2
+        print(f"system avatar {args.name!r} ready: anchor_id {twin.anchor_id}")
+        return 0
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        runtime.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,6 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     ct.add_argument("username")
     ct.add_argument("--alias", default="cli")
     admin.add_parser("list-users", help="list users and balances")
+    sa = admin.add_parser("add-system-avatar", help="make an avatar every user can use, from a video file")
+    sa.add_argument("video", help="path of an MP4 or MOV of one person talking to the camera")
+    sa.add_argument("--name", required=True)
+    sa.add_argument("--gender", choices=["female", "male"], default="female")
     return p
 
 

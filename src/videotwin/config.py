@@ -27,6 +27,8 @@ class Prices(BaseModel):
     tts_coins: int = Field(default=0, ge=0)
     # Coins per voice-clone training (userVoice/training); refunded if it fails.
     voice_clone_coins: int = Field(default=10, ge=0)
+    # Coins per avatar made from a video (userVideoTwin/startTraining); refunded if it fails.
+    avatar_create_coins: int = Field(default=20, ge=0)
 
 
 def _split_csv(value: object) -> object:
@@ -85,6 +87,9 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
     prices: Prices = Field(default_factory=Prices)
+
+    # Shortest avatar footage accepted, seconds (A2E: 10). Lower it for short held-out evaluations.
+    min_training_seconds: float = Field(default=10.0, ge=1.0)
 
     # Extra modules whose register(registry) adds pipelines (an operator's GPU backend, test kinds).
     plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)

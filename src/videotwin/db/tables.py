@@ -154,3 +154,39 @@ class UserVoiceRow(Base):
     base_voice_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class VideoTwinRow(Base):
+    """An avatar being made from a video or photo (A2E's "video twin"); its making is a job."""
+
+    __tablename__ = "video_twins"
+    __table_args__ = (Index("ix_video_twins_owner_created", "owner_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    job_id: Mapped[str] = mapped_column(String(ID_LEN), index=True)
+    anchor_id: Mapped[str] = mapped_column(String(ID_LEN))
+    name: Mapped[str] = mapped_column(String(128))
+    gender: Mapped[str] = mapped_column(String(16))
+    source_kind: Mapped[str] = mapped_column(String(16))  # video | image
+    source_url: Mapped[str] = mapped_column(String(2048))
+    background_image: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    background_color: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AnchorRow(Base):
+    """What video generation speaks through. System anchors (anchor_type 0) have no owner."""
+
+    __tablename__ = "anchors"
+
+    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True,
+                                                 index=True)
+    anchor_type: Mapped[int] = mapped_column(Integer)  # 0 system, 1 custom
+    twin_id: Mapped[str] = mapped_column(String(ID_LEN), index=True)
+    job_id: Mapped[str] = mapped_column(String(ID_LEN))
+    name: Mapped[str] = mapped_column(String(128))
+    gender: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -12,9 +12,10 @@ from videotwin.lipsync.tracking import LEFT_EYE_OUTER, RIGHT_EYE_OUTER
 
 # Landmarks that barely move when the mouth does: eye corners and the nose bridge.
 STABLE = [33, 133, 362, 263, 168, 6, 197, 195, 5, 4, 1, 98, 327]
-# The lower face: jaw line from cheek to cheek under the mouth, closed across just below the nose.
-LOWER_FACE = [234, 93, 132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288, 361, 323,
-              454, 426, 436, 410, 322, 391, 393, 164, 167, 165, 92, 186, 216, 206]
+# The lower face: the jaw line under the mouth (not out to the ears: cheeks show a head turn that a
+# 2-D alignment cannot undo), closed across just below the nose.
+LOWER_FACE = [132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288, 361,
+              426, 436, 410, 322, 391, 393, 164, 167, 165, 92, 186, 216, 206]
 # Feather width as a share of the eye-corner distance.
 FEATHER_SHARE = 0.12
 # Colour is matched in LAB over the masked region, moved at most this far per channel (LAB units).
@@ -78,6 +79,13 @@ def composite(base: np.ndarray, base_landmarks: np.ndarray, source: np.ndarray,
                             borderMode=cv2.BORDER_REFLECT)
     roi = base[y0:y1, x0:x1]
     mask = lower_face_mask(region - [x0, y0], roi.shape[:2], feather)
+    # Only where the source really has pixels (a crop's reflected border is not a face): its
+    # coverage, eroded and feathered like the mask.
+    covered = cv2.warpAffine(np.full(source.shape[:2], 255, np.uint8), m + shift, (x1 - x0, y1 - y0),
+                             flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    k = max(1, int(2 * feather))
+    covered = cv2.erode(covered, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    mask = mask * cv2.GaussianBlur(covered.astype(np.float32) / 255.0, (0, 0), max(feather / 2.0, 0.5))
     warped = match_colour(warped, roi, mask)
     blended = roi.astype(np.float32) * (1 - mask[..., None]) + warped.astype(np.float32) * mask[..., None]
     out = base.copy()

@@ -12,14 +12,19 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from videotwin.lipsync.composite import composite
+from videotwin.lipsync.composite import composite  # noqa: F401 - re-exported for pipelines
 
 # Candidate bank frames considered per output frame (nearest in mouth opening).
-CANDIDATES = 24
+CANDIDATES = 48
 # Costs, in units of the bank's mouth-opening spread: a jump to a non-consecutive bank frame, and
 # each unit of mismatch between target and chosen opening.
 JUMP_COST = 0.35
 MATCH_COST = 1.0
+# A mouth from a frame where the head is turned or nodded differently does not fit (a 2-D alignment
+# cannot rotate a face in depth): cost per this many degrees of yaw, and per this much pitch ratio.
+POSE_COST = 1.0
+YAW_UNIT_DEGREES = 6.0
+PITCH_UNIT = 0.04
 # Below this many standard deviations under the mean, the target counts as silence: mouth closed.
 SILENCE_Z = -1.0
 
@@ -46,21 +51,31 @@ def target_opening(z: np.ndarray, bank_opening: np.ndarray) -> np.ndarray:
     return np.where(z < SILENCE_Z, np.minimum(target, closed), target)
 
 
-def plan(target: np.ndarray, bank_opening: np.ndarray) -> np.ndarray:
-    """Bank frame per output frame: the Viterbi path minimising mismatch + jumps."""
+def pose_mismatch(base_pose: np.ndarray, bank_pose: np.ndarray) -> np.ndarray:
+    """base_pose: T x 2 (for the base frame of each output frame); bank_pose: N x 2 -> T x N cost."""
+    dyaw = np.abs(base_pose[:, None, 0] - bank_pose[None, :, 0]) / YAW_UNIT_DEGREES
+    dpitch = np.abs(base_pose[:, None, 1] - bank_pose[None, :, 1]) / PITCH_UNIT
+    return POSE_COST * np.sqrt(dyaw**2 + dpitch**2)
+
+
+def plan(target: np.ndarray, bank_opening: np.ndarray, pose_cost: np.ndarray | None = None) -> np.ndarray:
+    """Bank frame per output frame: the Viterbi path minimising mouth mismatch + pose mismatch + jumps.
+
+    pose_cost: optional T x N (output frame x bank frame) extra cost, see pose_mismatch."""
     spread = max(float(bank_opening.std()), 1e-6)
+    extra = np.zeros((len(target), len(bank_opening))) if pose_cost is None else pose_cost
     order = np.argsort(bank_opening)
     k = min(CANDIDATES, len(bank_opening))
     cands = []
-    for t in target:
-        pos = np.searchsorted(bank_opening[order], t)
-        lo = max(0, min(pos - k // 2, len(order) - k))
-        cands.append(order[lo:lo + k])
+    for t, value in enumerate(target):
+        # The k frames cheapest on mouth and pose together.
+        cost_all = MATCH_COST * np.abs(bank_opening - value) / spread + extra[t]
+        cands.append(np.argpartition(cost_all, k - 1)[:k] if k < len(order) else order)
     cands = np.array(cands)
-    cost = MATCH_COST * np.abs(bank_opening[cands[0]] - target[0]) / spread
+    cost = MATCH_COST * np.abs(bank_opening[cands[0]] - target[0]) / spread + extra[0, cands[0]]
     back = np.zeros(cands.shape, int)
     for t in range(1, len(target)):
-        match = MATCH_COST * np.abs(bank_opening[cands[t]] - target[t]) / spread
+        match = MATCH_COST * np.abs(bank_opening[cands[t]] - target[t]) / spread + extra[t, cands[t]]
         # transition[i, j]: from candidate i at t-1 to candidate j at t
         consecutive = cands[t][None, :] == cands[t - 1][:, None] + 1
         same = cands[t][None, :] == cands[t - 1][:, None]

@@ -58,6 +58,16 @@ class Track:
         ratio = (left - right) / np.maximum(left + right, 1e-6)
         return np.degrees(np.arcsin(np.clip(ratio, -1, 1)))
 
+    def pitch_ratio(self) -> np.ndarray:
+        """Head nod: where the nose tip sits between the eye line (0) and the chin (1)."""
+        lm = self.landmarks
+        eyes = (lm[:, LEFT_EYE_OUTER, 1] + lm[:, RIGHT_EYE_OUTER, 1]) / 2
+        return (lm[:, NOSE_TIP, 1] - eyes) / np.maximum(lm[:, CHIN, 1] - eyes, 1e-6)
+
+    def pose(self) -> np.ndarray:
+        """Per frame (yaw degrees, pitch ratio): what a 2-D alignment of two frames cannot undo."""
+        return np.stack([self.yaw_degrees(), self.pitch_ratio()], axis=1)
+
     def face_height(self) -> np.ndarray:
         lm = self.landmarks
         return np.linalg.norm(lm[:, FOREHEAD, :2] - lm[:, CHIN, :2], axis=1)

@@ -1,0 +1,77 @@
+"""Wire shapes of the avatar ("video twin") and anchor group."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+
+from videotwin.api.schemas.common import Body, IdIn, Out
+
+
+class StartTrainingBody(Body):
+    name: str | None = Field(default=None, max_length=128)
+    gender: Literal["female", "male"] = Field(default="female", description="picks the preview's voice")
+    video_url: str | None = Field(default=None, max_length=2048,
+                                  description="MP4 or MOV, at least 10 s of one person talking to the camera")
+    image_url: str | None = Field(default=None, max_length=2048, description="a portrait (photo avatar)")
+    # A2E spells these both ways.
+    video_background_image: str | None = Field(
+        default=None, max_length=2048,
+        validation_alias=AliasChoices("video_background_image", "video_backgroud_image"))
+    video_background_color: str | None = Field(
+        default=None, max_length=64, validation_alias=AliasChoices("video_background_color", "video_backgroud_color"))
+    webhook_url: str | None = Field(default=None, max_length=2048)
+    webhook_token: str | None = Field(default=None, max_length=256)
+
+
+class TwinIdBody(Body):
+    id: IdIn
+
+
+class BatchBody(Body):
+    ids: list[str] = Field(min_length=1, max_length=100)
+
+
+class CharacterListBody(Body):
+    type: str | None = Field(default=None, max_length=16, description="custom or system")
+    user_video_twin_id: str | None = Field(default=None, max_length=64)
+
+
+class AnchorListBody(Body):
+    web_type: Literal["a2e", "tyzn"] | None = None
+
+
+class TwinOut(Out):
+    id: str = Field(serialization_alias="_id")
+    name: str
+    gender: str
+    current_status: str = Field(description="initialized, sent, processing, completed or failed")
+    process: int
+    video_url: str | None
+    image_url: str | None
+    anchor_id: str | None = Field(description="set once completed: pass it to video/generate")
+    preview_result_url: str | None
+    video_cover: str | None
+    video_backgroud_image: str | None
+    video_backgroud_color: str | None
+    video_background_image: str | None
+    video_background_color: str | None
+    coins: int
+    hasRefundCoin: bool
+    failed_code: int
+    failed_message: str
+    createdAt: str | None
+    updatedAt: str | None
+
+
+class AnchorOut(Out):
+    id: str = Field(serialization_alias="_id")
+    name: str
+    type: str = Field(description="custom or system")
+    anchor_type: int = Field(description="0 system, 1 custom")
+    gender: str
+    video_cover: str | None
+    base_video: str | None
+    user_video_twin_id: str
+    createdAt: str | None

@@ -1,0 +1,149 @@
+"""avatar.create: an avatar from a video of the person talking (userVideoTwin/startTraining).
+
+1. fetch the video (the Content-Type must say video), probe it
+2. track the face in every frame; check the footage (length, one face, size, facing the camera)
+3. store the avatar's pack: the footage, its track (landmarks, mouth opening, fps) and a cover image
+4. render the preview: a default sentence in a voice matching `gender`, lip-synced with the universal
+   model by the retrieval renderer, muxed as H.264 + AAC"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from videotwin.domain.errors import InputFetchError
+from videotwin.lipsync import footage, model, render
+from videotwin.lipsync.composite import LOWER_FACE
+from videotwin.lipsync.tracking import LEFT_EYE_OUTER, RIGHT_EYE_OUTER, Track, track_video
+from videotwin.media import video
+from videotwin.media.audio import MediaError, decode, write_wav
+from videotwin.pipelines.base import JobContext, PipelineError
+from videotwin.speech import service, voices
+
+PREVIEW_TEXT = "Hello! This is my new avatar. I can say anything you type, in your own voice."
+# Output is at most this many pixels on the longer side (1080p).
+MAX_OUTPUT_SIDE_PX = 1920
+# The bank keeps only the lower face of each frame: its landmark box plus this share of the
+# eye-corner distance on every side.
+BANK_MARGIN_SHARE = 0.35
+COVER_JPEG_QUALITY = 90
+ERR_FOOTAGE = 20
+
+
+def run(ctx: JobContext) -> dict:
+    source = ctx.workdir / "source"
+    try:
+        fetched = ctx.fetch(ctx.inputs["video_url"], source, field="video_url", accept=["video"])
+        info = video.probe(source)
+    except InputFetchError as exc:
+        raise PipelineError(exc.message, ERR_FOOTAGE) from None
+    except MediaError as exc:
+        raise PipelineError(f"video_url: {exc}; send an MP4 or MOV video", ERR_FOOTAGE) from None
+    ctx.progress(0.05)
+
+    track = track_video(source, progress=lambda f: ctx.progress(0.05 + 0.45 * f))
+    problem = footage.check(track, info.duration, float(ctx.inputs.get("min_seconds", 10.0)))
+    if problem is not None:
+        raise PipelineError(f"video_url: {problem.message}", ERR_FOOTAGE)
+
+    size = video.scaled_size(info.width, info.height, MAX_OUTPUT_SIDE_PX)
+    track = _scaled(track, size)
+    bank, origins = _bank(source, size, track)
+    ctx.progress(0.6)
+
+    files = {"footage": ctx.output_key("footage" + Path(fetched.url.split("?")[0]).suffix[:8]),
+             "track": ctx.output_key("track.npz"), "cover": ctx.output_key("cover.jpg"),
+             "preview": ctx.output_key("preview.mp4")}
+    ctx.blobs.put_file(files["footage"], source, fetched.content_type or "video/mp4")
+    buf = io.BytesIO()
+    np.savez_compressed(buf, landmarks=track.landmarks.astype(np.float32), fps=np.array([track.fps]),
+                        size=np.array(size), opening=track.mouth_opening().astype(np.float32))
+    (ctx.workdir / "track.npz").write_bytes(buf.getvalue())
+    ctx.blobs.put_file(files["track"], ctx.workdir / "track.npz", "application/octet-stream")
+    cover = _cover(source, size, track)
+    (ctx.workdir / "cover.jpg").write_bytes(cover)
+    ctx.blobs.put_file(files["cover"], ctx.workdir / "cover.jpg", "image/jpeg")
+    ctx.progress(0.65)
+
+    preview = _preview(ctx, source, size, track, bank, origins)
+    ctx.blobs.put_file(files["preview"], preview, "video/mp4")
+    return {"files": files, "fps": track.fps, "frames": track.frames, "width": size[0], "height": size[1],
+            "duration": round(info.duration, 3), "preview_seconds": round(_duration(preview), 3)}
+
+
+def _scaled(track: Track, size: tuple[int, int]) -> Track:
+    sx, sy = size[0] / track.width, size[1] / track.height
+    track.landmarks = track.landmarks * np.array([sx, sy, sx], np.float32)
+    track.width, track.height = size
+    return track
+
+
+def _bank(source: Path, size: tuple[int, int], track: Track) -> tuple[list[np.ndarray], np.ndarray]:
+    """The lower face of every frame (and where each crop sits in its frame)."""
+    crops, origins = [], []
+    for i, frame in enumerate(video.frames(source, size, track.fps)):
+        if i >= track.frames:
+            break
+        lm = track.landmarks[i]
+        eye = float(np.linalg.norm(lm[LEFT_EYE_OUTER, :2] - lm[RIGHT_EYE_OUTER, :2]))
+        pts = lm[LOWER_FACE, :2]
+        margin = BANK_MARGIN_SHARE * eye
+        x0, y0 = np.maximum(np.floor(pts.min(axis=0) - margin).astype(int), 0)
+        x1, y1 = np.minimum(np.ceil(pts.max(axis=0) + margin).astype(int), [size[0], size[1]])
+        crops.append(frame[y0:y1, x0:x1].copy())
+        origins.append((x0, y0))
+    return crops, np.array(origins, np.float32)
+
+
+def _cover(source: Path, size: tuple[int, int], track: Track) -> bytes:
+    """The frame with the most closed mouth in the first few seconds: a calm face for the listing."""
+    window = min(track.frames, int(track.fps * 5) or 1)
+    pick = int(np.nanargmin(track.mouth_opening()[:window]))
+    for i, frame in enumerate(video.frames(source, size, track.fps)):
+        if i == pick:
+            ok, data = cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),
+                                    [cv2.IMWRITE_JPEG_QUALITY, COVER_JPEG_QUALITY])
+            return data.tobytes()
+    raise PipelineError("the video could not be read back", ERR_FOOTAGE)
+
+
+def _preview(ctx: JobContext, source: Path, size: tuple[int, int], track: Track, bank: list[np.ndarray],
+             origins: np.ndarray) -> Path:
+    voice = voices.default_voice("en", ctx.inputs.get("gender", "female"))
+    speech, sr = service.synthesizer(ctx.settings.models_dir).synthesize(PREVIEW_TEXT, voice)
+    wav = ctx.workdir / "preview.wav"
+    write_wav(wav, speech, sr)
+    audio16 = decode(wav, model.SAMPLE_RATE_HZ)
+    n_out = int(np.ceil(len(audio16) / model.SAMPLE_RATE_HZ * track.fps))
+    z = model.MouthModel.load().predict(audio16, track.fps, n_out)
+    opening = track.mouth_opening()
+    bases = render.ping_pong(n_out, track.frames)
+    pose = track.pose()
+    sources = render.plan(render.target_opening(z, opening), opening, render.pose_mismatch(pose[bases], pose))
+    if np.any(np.diff(bases) < 0):
+        raise PipelineError("the preview is longer than the footage", ERR_FOOTAGE)
+    out = ctx.workdir / "preview.mp4"
+    enc = video.Encoder(out, size, track.fps, audio=wav)
+    frames = video.frames(source, size, track.fps)
+    current, frame = -1, None
+    try:
+        for t, (b, s) in enumerate(zip(bases, sources, strict=True)):
+            while current < b:
+                frame = next(frames)
+                current += 1
+            shifted = track.landmarks[s].copy()
+            shifted[:, :2] -= origins[s]
+            enc.write(render.composite(frame, track.landmarks[b], bank[s], shifted))
+            if t % 10 == 0:
+                ctx.progress(0.65 + 0.35 * t / n_out)
+    finally:
+        frames.close()
+        enc.close()
+    return out
+
+
+def _duration(path: Path) -> float:
+    return video.probe(path).duration

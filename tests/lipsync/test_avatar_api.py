@@ -1,0 +1,116 @@
+"""Avatars from a fixture video through the HTTP API, with the real models (the preview is rendered)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.test_wire_format import assert_error
+from tests.conftest import make_account, make_settings
+from tests.storage.test_files_and_uploads import local
+from tests.support.fixtures import fixture, serve_fixtures
+from videotwin.app import create_app
+from videotwin.bootstrap import migrate
+from videotwin.db.tables import VideoTwinRow
+from videotwin.lipsync import model
+from videotwin.lipsync.tracking import track_video
+from videotwin.media.audio import decode
+from videotwin.pipelines.base import build_registry
+from videotwin.queue.worker import Worker
+from videotwin.runtime import build_runtime
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("avatars")
+    settings = make_settings(tmp, fetch_allow_hosts=["127.0.0.1"], prices={"avatar_create_coins": 20})
+    migrate(settings)
+    rt = build_runtime(settings)
+    acct = make_account(rt, "filmmaker", coins=1000)
+    worker = Worker(rt, build_registry(settings.plugins))
+    with serve_fixtures() as media, TestClient(create_app(rt)) as client:
+        yield client, acct, rt, worker, media
+    rt.close()
+
+
+def make(client, acct, rt, worker, **body):
+    resp = client.post("/api/v1/userVideoTwin/startTraining", json=body, headers=acct.headers)
+    assert resp.status_code == 200, resp.text
+    twin = resp.json()["data"]
+    assert twin["current_status"] == "initialized" and twin["anchor_id"] is None
+    with rt.db.read() as session:
+        job_id = session.get(VideoTwinRow, twin["_id"]).job_id
+    worker.execute(job_id)
+    return client.get(f"/api/v1/userVideoTwin/{twin['_id']}", headers=acct.headers).json()["data"]
+
+
+def coins(client, acct):
+    return client.get("/api/v1/user/remainingCoins", headers=acct.headers).json()["data"]["coins"]
+
+
+def test_an_avatar_from_a_talking_head_video_gets_an_anchor_and_a_lip_synced_preview(env, tmp_path):
+    client, acct, rt, worker, media = env
+    fixture("video/v02_man_kitchen.mp4")
+    before = coins(client, acct)
+    twin = make(client, acct, rt, worker, name="Kitchen", gender="male", video_url=f"{media}/video/v02_man_kitchen.mp4",
+                video_backgroud_color="rgba(0,0,0,1)")
+    assert twin["current_status"] == "completed", twin["failed_message"]
+    assert twin["anchor_id"] and twin["video_background_color"] == "rgba(0,0,0,1)"
+    assert coins(client, acct) == before - 20
+    preview = tmp_path / "preview.mp4"
+    preview.write_bytes(client.get(local(twin["preview_result_url"])).content)
+    streams = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(preview)],
+                                        capture_output=True, check=True).stdout)["streams"]
+    v = next(s for s in streams if s["codec_type"] == "video")
+    a = next(s for s in streams if s["codec_type"] == "audio")
+    assert v["codec_name"] == "h264" and a["codec_name"] == "aac"
+    assert (v["width"], v["height"]) == (1080, 1920) and v["r_frame_rate"] == "25/1"
+    assert abs(float(v["duration"]) - float(a["duration"])) <= 0.04
+    track = track_video(preview)
+    assert track.found.all()  # a face in every frame
+    speech = decode(preview, model.SAMPLE_RATE_HZ)
+    expected = model.MouthModel.load().predict(speech, track.fps, track.frames)
+    r = np.corrcoef(track.mouth_opening(), expected)[0, 1]
+    assert r > 0.5, r  # the mouth follows the speech
+    anchors = client.get("/api/v1/anchor/character_list", headers=acct.headers).json()["data"]
+    assert [x["_id"] for x in anchors] == [twin["anchor_id"]] and anchors[0]["type"] == "custom"
+    listed = client.get("/api/v1/userVideoTwin/records?status=completed", headers=acct.headers).json()["data"]
+    assert listed["total"] == 1 and listed["data"][0]["_id"] == twin["_id"]
+    assert client.post("/api/v1/userVideoTwin/remove", json={"_id": twin["_id"]}, headers=acct.headers).json()[
+        "code"] == 0
+    assert client.get("/api/v1/anchor/character_list", headers=acct.headers).json()["data"] == []
+    assert client.get(local(twin["preview_result_url"])).status_code == 404
+
+
+def test_footage_that_is_too_short_fails_with_what_to_film_and_a_refund(env):
+    client, acct, rt, worker, media = env
+    fixture("video/v04_man_suit_office.mp4")
+    before = coins(client, acct)
+    twin = make(client, acct, rt, worker, name="Short", gender="male",
+                video_url=f"{media}/video/v04_man_suit_office.mp4")
+    assert twin["current_status"] == "failed" and "at least 10 s" in twin["failed_message"]
+    assert twin["hasRefundCoin"] is True and coins(client, acct) == before
+
+
+def test_a_url_that_is_not_a_video_fails_clearly(env):
+    client, acct, rt, worker, media = env
+    twin = make(client, acct, rt, worker, video_url=f"{media}/audio/a02_en_seedvc_s1.wav")
+    assert twin["current_status"] == "failed" and "expected video" in twin["failed_message"]
+
+
+def test_bad_requests_are_refused_at_once_and_cost_nothing(env):
+    client, acct, *_ = env
+    before = coins(client, acct)
+    for body, words in [({"name": "x"}, ["video_url", "exactly one"]),
+                        ({"video_url": "https://example.com/a b.mp4"}, ["spaces"]),
+                        ({"image_url": "https://example.com/a.png"}, ["image_url", "not available"]),
+                        ({"video_url": "https://example.com/a.mp4", "gender": "other"}, ["gender"])]:
+        assert_error(client.post("/api/v1/userVideoTwin/startTraining", json=body, headers=acct.headers), 400, None,
+                     *words)
+    assert coins(client, acct) == before
