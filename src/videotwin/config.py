@@ -29,6 +29,8 @@ class Prices(BaseModel):
     voice_clone_coins: int = Field(default=10, ge=0)
     # Coins per avatar made from a video (userVideoTwin/startTraining); refunded if it fails.
     avatar_create_coins: int = Field(default=20, ge=0)
+    # Diamonds per photo avatar (A2E charges image avatars in diamonds).
+    photo_avatar_diamonds: int = Field(default=1, ge=0)
 
 
 def _split_csv(value: object) -> object:

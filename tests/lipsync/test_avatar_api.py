@@ -32,7 +32,7 @@ def env(tmp_path_factory):
     settings = make_settings(tmp, fetch_allow_hosts=["127.0.0.1"], prices={"avatar_create_coins": 20})
     migrate(settings)
     rt = build_runtime(settings)
-    acct = make_account(rt, "filmmaker", coins=1000)
+    acct = make_account(rt, "filmmaker", coins=1000, diamonds=5)
     worker = Worker(rt, build_registry(settings.plugins))
     with serve_fixtures() as media, TestClient(create_app(rt)) as client:
         yield client, acct, rt, worker, media
@@ -109,8 +109,45 @@ def test_bad_requests_are_refused_at_once_and_cost_nothing(env):
     before = coins(client, acct)
     for body, words in [({"name": "x"}, ["video_url", "exactly one"]),
                         ({"video_url": "https://example.com/a b.mp4"}, ["spaces"]),
-                        ({"image_url": "https://example.com/a.png"}, ["image_url", "not available"]),
+                        ({"video_url": "https://example.com/a.mp4", "image_url": "https://example.com/a.png"},
+                         ["exactly one"]),
                         ({"video_url": "https://example.com/a.mp4", "gender": "other"}, ["gender"])]:
         assert_error(client.post("/api/v1/userVideoTwin/startTraining", json=body, headers=acct.headers), 400, None,
                      *words)
     assert coins(client, acct) == before
+
+
+def test_a_photo_avatar_speaks_with_slight_head_motion_and_costs_a_diamond(env, tmp_path):
+    client, acct, rt, worker, media = env
+    fixture("image/i11_man_glasses_sweater_frame.png")
+    before = client.get("/api/v1/user/remainingCoins", headers=acct.headers).json()["data"]
+    twin = make(client, acct, rt, worker, name="Photo", gender="male",
+                image_url=f"{media}/image/i11_man_glasses_sweater_frame.png")
+    assert twin["current_status"] == "completed", twin["failed_message"]
+    assert twin["image_url"] and twin["anchor_id"]
+    after = client.get("/api/v1/user/remainingCoins", headers=acct.headers).json()["data"]
+    assert after == {"coins": before["coins"], "diamonds": before["diamonds"] - 1}
+    preview = tmp_path / "photo.mp4"
+    preview.write_bytes(client.get(local(twin["preview_result_url"])).content)
+    track = track_video(preview)
+    assert track.found.all()
+    speech = decode(preview, model.SAMPLE_RATE_HZ)
+    expected = model.MouthModel.load().predict(speech, track.fps, track.frames)
+    assert np.corrcoef(track.mouth_opening(), expected)[0, 1] > 0.5  # lips follow the speech
+    centre = track.landmarks[:, 1, :2]
+    assert 0 < np.ptp(centre[:, 0]) < 0.2 * np.median(track.eye_distance())  # slight head motion, no more
+
+
+def test_a_photo_without_a_face_fails_with_a_reason(env):
+    client, acct, rt, worker, media = env
+    fixture("image/i11_man_glasses_sweater_frame.png")
+    # The caption fixture's first frame is not a portrait, but a PNG made of a flat colour surely is not.
+    import cv2
+
+    flat = rt.settings.data_dir / "flat.png"
+    cv2.imwrite(str(flat), np.full((300, 300, 3), 128, np.uint8))
+    key = f"users/{acct.id}/uploads/flat.png"
+    rt.blobs.put_file(key, flat, "image/png")
+    twin = make(client, acct, rt, worker, image_url=rt.url_for(key))
+    assert twin["current_status"] == "failed" and "no face" in twin["failed_message"]
+    assert twin["hasRefundCoin"] is True

@@ -95,11 +95,8 @@ def start(runtime: Runtime, *, owner_id: str, name: str | None, gender: str, vid
     """Accept an avatar request: validate, charge, record the twin and its anchor, queue the job."""
     if (video_url is None) == (image_url is None):
         raise BadInput("video_url", "give exactly one of video_url (a video of the person talking) or image_url")
-    if image_url is not None:
-        check_url(image_url, "image_url")
-        raise BadInput("image_url", "photo avatars are not available on this server yet; send a video_url "
-                                    "(at least 10 s of the person talking to the camera)")
-    check_url(video_url, "video_url")
+    kind, url = ("video", video_url) if video_url is not None else ("image", image_url)
+    check_url(url, f"{kind}_url")
     if gender not in GENDERS:
         raise BadInput("gender", f"{gender!r} is not one of {', '.join(GENDERS)}")
     name = (name or "").strip() or "My avatar"
@@ -107,17 +104,21 @@ def start(runtime: Runtime, *, owner_id: str, name: str | None, gender: str, vid
         raise BadInput("name", f"is {len(name)} characters; at most 128 are accepted")
     if background_image is not None:
         check_url(background_image, "video_background_image")
-    price = 0 if system else runtime.settings.prices.avatar_create_coins
+    prices = runtime.settings.prices
+    cost = jobs.Cost("coins", prices.avatar_create_coins) if kind == "video" else jobs.Cost(
+        "diamonds", prices.photo_avatar_diamonds)
+    if system or cost.amount == 0:
+        cost = None
     with runtime.db.write() as session:
         twin_id, anchor_id = new_id(), new_id()
         job = jobs.submit(
             session, owner_id=owner_id, kind=KIND, name=name, max_attempts=runtime.settings.job_max_attempts,
-            inputs={"video_url": video_url, "gender": gender, "twin_id": twin_id,
+            inputs={"source_kind": kind, "url": url, "gender": gender, "twin_id": twin_id,
                     "min_seconds": runtime.settings.min_training_seconds},
-            cost=jobs.Cost("coins", price) if price else None, webhook_url=webhook_url, webhook_token=webhook_token)
+            cost=cost, webhook_url=webhook_url, webhook_token=webhook_token)
         now = utcnow()
         row = VideoTwinRow(id=twin_id, owner_id=owner_id, job_id=job.id, anchor_id=anchor_id, name=name, gender=gender,
-                           source_kind="video", source_url=video_url, background_image=background_image,
+                           source_kind=kind, source_url=url, background_image=background_image,
                            background_color=background_color, created_at=now, updated_at=now)
         session.add(row)
         session.add(AnchorRow(id=anchor_id, owner_id=None if system else owner_id,

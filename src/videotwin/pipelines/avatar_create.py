@@ -1,10 +1,14 @@
-"""avatar.create: an avatar from a video of the person talking (userVideoTwin/startTraining).
+"""avatar.create: an avatar from a video of the person talking, or from a photo
+(userVideoTwin/startTraining).
 
+Video:
 1. fetch the video (the Content-Type must say video), probe it
 2. track the face in every frame; check the footage (length, one face, size, facing the camera)
 3. store the avatar's pack: the footage, its track (landmarks, mouth opening, fps) and a cover image
 4. render the preview: a default sentence in a voice matching `gender`, lip-synced with the universal
-   model by the retrieval renderer, muxed as H.264 + AAC"""
+   model by the retrieval renderer, muxed as H.264 + AAC
+Photo: fetch and check the portrait (one face, large enough, facing the camera), store it with its
+landmarks, and render the preview by warping the face mesh (lipsync/photo.py)."""
 
 from __future__ import annotations
 
@@ -33,10 +37,17 @@ COVER_JPEG_QUALITY = 90
 ERR_FOOTAGE = 20
 
 
+PHOTO_FPS = 25.0
+MIN_PHOTO_FACE_PX = 100
+
+
 def run(ctx: JobContext) -> dict:
+    if ctx.inputs.get("source_kind") == "image":
+        return run_photo(ctx)
     source = ctx.workdir / "source"
     try:
-        fetched = ctx.fetch(ctx.inputs["video_url"], source, field="video_url", accept=["video"])
+        fetched = ctx.fetch(ctx.inputs.get("url") or ctx.inputs["video_url"], source, field="video_url",
+                            accept=["video"])
         info = video.probe(source)
     except InputFetchError as exc:
         raise PipelineError(exc.message, ERR_FOOTAGE) from None
@@ -112,11 +123,7 @@ def _cover(source: Path, size: tuple[int, int], track: Track) -> bytes:
 
 def _preview(ctx: JobContext, source: Path, size: tuple[int, int], track: Track, bank: list[np.ndarray],
              origins: np.ndarray) -> Path:
-    voice = voices.default_voice("en", ctx.inputs.get("gender", "female"))
-    speech, sr = service.synthesizer(ctx.settings.models_dir).synthesize(PREVIEW_TEXT, voice)
-    wav = ctx.workdir / "preview.wav"
-    write_wav(wav, speech, sr)
-    audio16 = decode(wav, model.SAMPLE_RATE_HZ)
+    wav, audio16 = _speech(ctx)
     n_out = int(np.ceil(len(audio16) / model.SAMPLE_RATE_HZ * track.fps))
     z = model.MouthModel.load().predict(audio16, track.fps, n_out)
     opening = track.mouth_opening()
@@ -147,3 +154,78 @@ def _preview(ctx: JobContext, source: Path, size: tuple[int, int], track: Track,
 
 def _duration(path: Path) -> float:
     return video.probe(path).duration
+
+
+def _speech(ctx: JobContext) -> tuple[Path, np.ndarray]:
+    voice = voices.default_voice("en", ctx.inputs.get("gender", "female"))
+    speech, sr = service.synthesizer(ctx.settings.models_dir).synthesize(PREVIEW_TEXT, voice)
+    wav = ctx.workdir / "preview.wav"
+    write_wav(wav, speech, sr)
+    return wav, decode(wav, model.SAMPLE_RATE_HZ)
+
+
+def run_photo(ctx: JobContext) -> dict:
+    from videotwin.inference.face import FaceTracker
+    from videotwin.lipsync.photo import PhotoAnimator, natural_motion, target_opening
+
+    source = ctx.workdir / "source"
+    try:
+        fetched = ctx.fetch(ctx.inputs["url"], source, field="image_url", accept=["image"])
+    except InputFetchError as exc:
+        raise PipelineError(exc.message, ERR_FOOTAGE) from None
+    bgr = cv2.imdecode(np.fromfile(source, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise PipelineError("image_url: the file is not a readable image; send a JPEG or PNG portrait", ERR_FOOTAGE)
+    h, w = bgr.shape[:2]
+    size = video.scaled_size(w, h, MAX_OUTPUT_SIDE_PX)
+    rgb = cv2.cvtColor(cv2.resize(bgr, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+    tracker = FaceTracker(static_images=True)
+    obs = tracker.observe(rgb)
+    tracker.close()
+    if obs.landmarks is None:
+        raise PipelineError("image_url: no face was found; use a photo of one person facing the camera, face "
+                            "well lit and fully in the picture", ERR_FOOTAGE)
+    if len(obs.widths) > 1 and obs.widths[1] >= footage.SECOND_FACE_MIN_RELATIVE_WIDTH * obs.widths[0]:
+        raise PipelineError("image_url: more than one face is in the photo; use a photo of one person alone",
+                            ERR_FOOTAGE)
+    track = Track(PHOTO_FPS, size[0], size[1], np.array([1]), np.array([0.0]), obs.landmarks[None], np.array([True]))
+    face_px = float(track.face_height()[0])
+    if face_px < MIN_PHOTO_FACE_PX:
+        raise PipelineError(f"image_url: the face is only {face_px:.0f} px tall; use a photo where the face is at "
+                            f"least {MIN_PHOTO_FACE_PX} px tall", ERR_FOOTAGE)
+    if abs(float(track.yaw_degrees()[0])) > footage.MAX_YAW_DEGREES:
+        raise PipelineError("image_url: the face is turned away; use a photo looking into the camera", ERR_FOOTAGE)
+    ctx.progress(0.2)
+
+    files = {"image": ctx.output_key("portrait" + (Path(fetched.url.split("?")[0]).suffix[:6] or ".jpg")),
+             "track": ctx.output_key("track.npz"), "cover": ctx.output_key("cover.jpg"),
+             "preview": ctx.output_key("preview.mp4")}
+    ctx.blobs.put_file(files["image"], source, fetched.content_type or "image/jpeg")
+    buf = io.BytesIO()
+    np.savez_compressed(buf, landmarks=track.landmarks.astype(np.float32), fps=np.array([PHOTO_FPS]),
+                        size=np.array(size), opening=track.mouth_opening().astype(np.float32))
+    (ctx.workdir / "track.npz").write_bytes(buf.getvalue())
+    ctx.blobs.put_file(files["track"], ctx.workdir / "track.npz", "application/octet-stream")
+    _, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY,
+                                                                          COVER_JPEG_QUALITY])
+    (ctx.workdir / "cover.jpg").write_bytes(data.tobytes())
+    ctx.blobs.put_file(files["cover"], ctx.workdir / "cover.jpg", "image/jpeg")
+
+    wav, audio16 = _speech(ctx)
+    n_out = int(np.ceil(len(audio16) / model.SAMPLE_RATE_HZ * PHOTO_FPS))
+    opening = target_opening(model.MouthModel.load().predict(audio16, PHOTO_FPS, n_out))
+    animator = PhotoAnimator(rgb, obs.landmarks)
+    motion = natural_motion(n_out, PHOTO_FPS, animator.eye)
+    out = ctx.workdir / "preview.mp4"
+    enc = video.Encoder(out, size, PHOTO_FPS, audio=wav)
+    try:
+        for t in range(n_out):
+            enc.write(animator.frame(float(opening[t]), float(motion.blink[t]), float(motion.roll[t]),
+                                     float(motion.scale[t]), tuple(motion.shift[t])))
+            if t % 10 == 0:
+                ctx.progress(0.3 + 0.7 * t / n_out)
+    finally:
+        enc.close()
+    ctx.blobs.put_file(files["preview"], out, "video/mp4")
+    return {"files": files, "fps": PHOTO_FPS, "frames": 1, "width": size[0], "height": size[1],
+            "preview_seconds": round(_duration(out), 3)}

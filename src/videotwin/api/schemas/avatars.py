@@ -14,7 +14,8 @@ class StartTrainingBody(Body):
     gender: Literal["female", "male"] = Field(default="female", description="picks the preview's voice")
     video_url: str | None = Field(default=None, max_length=2048,
                                   description="MP4 or MOV, at least 10 s of one person talking to the camera")
-    image_url: str | None = Field(default=None, max_length=2048, description="a portrait (photo avatar)")
+    image_url: str | None = Field(default=None, max_length=2048,
+                                  description="a portrait: a photo avatar (costs diamonds)")
     # A2E spells these both ways.
     video_background_image: str | None = Field(
         default=None, max_length=2048,

@@ -1,0 +1,160 @@
+"""Photo avatars: a portrait made to speak by warping its face mesh.
+
+Per frame: the jaw and lower lip move down with the target mouth opening (the upper lip a little
+up), the opened mouth gets a rendered interior (dark cavity, a band of upper teeth), the eyes blink
+now and then, and the head moves slightly, so the picture never looks frozen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from videotwin.lipsync.tracking import CHIN, LEFT_EYE_OUTER, RIGHT_EYE_OUTER
+
+LOWER_LIP_OUTER = [146, 91, 181, 84, 17, 314, 405, 321, 375]
+LOWER_LIP_INNER = [95, 88, 178, 87, 14, 317, 402, 318, 324]
+UPPER_LIP_INNER = [191, 80, 81, 82, 13, 312, 311, 310, 415]
+JAW = [172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397]
+UPPER_LID = {"left": [159, 158, 160, 161, 157], "right": [386, 385, 387, 388, 384]}
+LOWER_LID = {"left": [145, 144, 153, 163, 154], "right": [374, 373, 380, 390, 381]}
+# The opened mouth is this share of the target opening taken from the upper lip (the rest: jaw).
+UPPER_LIP_SHARE = 0.15
+# Displacements spread over this radius, in eye-corner distances (Gaussian weights): wide for the
+# jaw, narrow for the eyelids (the lower lid and the brow must stay put while the upper lid closes).
+SPREAD_EYES = 0.22
+EYELID_SPREAD_EYES = 0.22
+CAVITY_RGB = np.array([45, 14, 18], np.float32)
+TEETH_RGB = np.array([222, 216, 205], np.float32)
+TEETH_SHARE = 0.28  # of the opening, under the upper lip
+BLINK_SECONDS = 0.18
+BLINK_EVERY_SECONDS = (2.5, 5.5)
+HEAD_ROLL_DEGREES = 1.2
+HEAD_SCALE = 0.008
+HEAD_SHIFT_EYES = 0.02
+# A photo has no footage to learn its speaker's range from: the mouth-opening range of the fixture
+# speakers (inner-lip gap / eye-corner distance over v01-v05: mean 0.091, sd 0.066, 95th pct 0.225).
+TYPICAL_OPENING_MEAN = 0.09
+TYPICAL_OPENING_SD = 0.065
+MAX_OPENING = 0.25
+# Standardised predictions below this are silence: lips together.
+SILENCE_Z = -1.0
+
+
+def target_opening(z: np.ndarray) -> np.ndarray:
+    """Standardised model output -> mouth opening in eye-corner distances for a typical speaker."""
+    z = (z - z.mean()) / max(float(z.std()), 1e-6)
+    opening = np.clip(TYPICAL_OPENING_MEAN + TYPICAL_OPENING_SD * z, 0.0, MAX_OPENING)
+    return np.where(z < SILENCE_Z, 0.0, opening)
+
+
+@dataclass(frozen=True)
+class Motion:
+    blink: np.ndarray  # per frame 0..1 (1 = eyes closed)
+    roll: np.ndarray  # degrees
+    scale: np.ndarray
+    shift: np.ndarray  # frames x 2, pixels
+
+
+def natural_motion(n_frames: int, fps: float, eye_px: float, seed: int = 7) -> Motion:
+    rng = np.random.RandomState(seed)
+    t = np.arange(n_frames) / fps
+    blink = np.zeros(n_frames, np.float32)
+    at = rng.uniform(0.8, 2.0)
+    while at < t[-1] if n_frames else False:
+        centre = at + BLINK_SECONDS / 2
+        blink = np.maximum(blink, np.clip(1 - np.abs(t - centre) / (BLINK_SECONDS / 2), 0, 1))
+        at += rng.uniform(*BLINK_EVERY_SECONDS)
+    phase = rng.uniform(0, 2 * np.pi, 4)
+    roll = HEAD_ROLL_DEGREES * np.sin(2 * np.pi * t / 4.3 + phase[0])
+    scale = 1 + HEAD_SCALE * np.sin(2 * np.pi * t / 5.1 + phase[1])
+    shift = HEAD_SHIFT_EYES * eye_px * np.stack([np.sin(2 * np.pi * t / 6.7 + phase[2]),
+                                                 np.sin(2 * np.pi * t / 3.9 + phase[3])], axis=1)
+    return Motion(blink, roll, scale, shift)
+
+
+def _field(points: np.ndarray, moves: np.ndarray, sigmas: np.ndarray,
+           box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Dense backward map inside `box` from sparse displacements (normalised Gaussian weights)."""
+    x0, y0, x1, y1 = box
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    dx = np.zeros_like(xs)
+    dy = np.zeros_like(ys)
+    weight = np.zeros_like(xs)
+    for (px, py), (mx, my), sigma in zip(points, moves, sigmas, strict=True):
+        w = np.exp(-((xs - px - mx) ** 2 + (ys - py - my) ** 2) / (2 * sigma**2))
+        dx += w * mx
+        dy += w * my
+        weight += w
+    # Far from every point the weight falls to zero: no motion there (a fade, not a cut).
+    norm = np.maximum(weight, 1.0)
+    return xs - dx / norm, ys - dy / norm
+
+
+class PhotoAnimator:
+    def __init__(self, image: np.ndarray, landmarks: np.ndarray) -> None:
+        self.image = image
+        self.lm = landmarks[:, :2].astype(np.float32)
+        self.eye = float(np.linalg.norm(self.lm[LEFT_EYE_OUTER] - self.lm[RIGHT_EYE_OUTER]))
+        # The photo's own lip gap: a portrait taken mid-word starts with the mouth part open.
+        self.rest = float(np.linalg.norm(self.lm[13] - self.lm[14]))
+        h, w = image.shape[:2]
+        pad = int(0.6 * self.eye)
+        pts = self.lm
+        self.box = (max(0, int(pts[:, 0].min()) - pad), max(0, int(pts[:, 1].min()) - pad),
+                    min(w, int(pts[:, 0].max()) + pad), min(h, int(pts[:, 1].max()) + pad))
+
+    def frame(self, opening: float, blink: float = 0.0, roll: float = 0.0, scale: float = 1.0,
+              shift: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+        """One frame: mouth opened by `opening` eye-corner distances, eyes `blink` closed (0..1)."""
+        d = max(0.0, opening) * self.eye - self.rest  # negative: close an open photo's mouth
+        points, moves, sigmas = [], [], []
+        wide, narrow = SPREAD_EYES * self.eye, EYELID_SPREAD_EYES * self.eye
+        centre_x = self.lm[CHIN, 0]
+        for idx in JAW + LOWER_LIP_OUTER + LOWER_LIP_INNER:
+            falloff = np.exp(-((self.lm[idx, 0] - centre_x) / (0.6 * self.eye)) ** 2)  # sides move less
+            points.append(self.lm[idx])
+            moves.append((0.0, (1 - UPPER_LIP_SHARE) * d * (0.6 + 0.4 * falloff)))
+            sigmas.append(wide)
+        for idx in UPPER_LIP_INNER:
+            points.append(self.lm[idx])
+            moves.append((0.0, -UPPER_LIP_SHARE * d))
+            sigmas.append(wide)
+        if blink > 0:
+            # The upper lid comes down part of the way (a warp cannot draw a closed lid; see notes).
+            for side in ("left", "right"):
+                for up, low in zip(UPPER_LID[side], LOWER_LID[side], strict=True):
+                    points.append(self.lm[up])
+                    moves.append((0.0, blink * 0.85 * float(self.lm[low, 1] - self.lm[up, 1])))
+                    sigmas.append(narrow)
+        x0, y0, x1, y1 = self.box
+        out = self.image.copy()
+        if abs(d) > 0.5 or blink > 0:
+            map_x, map_y = _field(np.array(points), np.array(moves, np.float32), np.array(sigmas), self.box)
+            out[y0:y1, x0:x1] = cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        if opening * self.eye > 1.0:
+            self._mouth_interior(out, d)
+        if roll or scale != 1.0 or shift != (0.0, 0.0):
+            cx, cy = self.lm[:, 0].mean(), self.lm[:, 1].mean()
+            m = cv2.getRotationMatrix2D((float(cx), float(cy)), roll, scale)
+            m[:, 2] += shift
+            out = cv2.warpAffine(out, m, (out.shape[1], out.shape[0]), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REFLECT)
+        return out
+
+    def _mouth_interior(self, out: np.ndarray, d: float) -> None:
+        upper = self.lm[UPPER_LIP_INNER] + [0, -UPPER_LIP_SHARE * d]
+        lower = self.lm[LOWER_LIP_INNER[::-1]] + [0, (1 - UPPER_LIP_SHARE) * d]
+        poly = np.concatenate([upper, lower]).astype(np.int32)
+        mask = np.zeros(out.shape[:2], np.uint8)
+        cv2.fillPoly(mask, [poly], 255)
+        teeth = np.zeros_like(mask)
+        band = np.concatenate([upper, upper[::-1] + [0, TEETH_SHARE * d]]).astype(np.int32)
+        cv2.fillPoly(teeth, [band], 255)
+        teeth &= mask
+        soft = max(1.0, 0.02 * self.eye)
+        m = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), soft)[..., None]
+        t = cv2.GaussianBlur(teeth.astype(np.float32) / 255, (0, 0), soft)[..., None]
+        colour = CAVITY_RGB * (1 - t) + TEETH_RGB * t
+        out[:] = np.clip(out.astype(np.float32) * (1 - m) + colour * m, 0, 255).astype(np.uint8)
