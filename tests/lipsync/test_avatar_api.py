@@ -151,3 +151,10 @@ def test_a_photo_without_a_face_fails_with_a_reason(env):
     twin = make(client, acct, rt, worker, image_url=rt.url_for(key))
     assert twin["current_status"] == "failed" and "no face" in twin["failed_message"]
     assert twin["hasRefundCoin"] is True
+
+
+def test_a_photo_with_an_open_mouth_is_refused_with_what_to_use_instead(env):
+    client, acct, rt, worker, media = env
+    fixture("image/i05_man_grey_bg.jpg")
+    twin = make(client, acct, rt, worker, image_url=f"{media}/image/i05_man_grey_bg.jpg")
+    assert twin["current_status"] == "failed" and "lips closed" in twin["failed_message"]

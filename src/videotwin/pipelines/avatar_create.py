@@ -39,6 +39,9 @@ ERR_FOOTAGE = 20
 
 PHOTO_FPS = 25.0
 MIN_PHOTO_FACE_PX = 100
+# A photo must show the mouth (nearly) closed: an open mouth's own interior cannot be closed again
+# by warping. Inner-lip gap / eye-corner distance.
+MAX_PHOTO_REST_OPENING = 0.08
 
 
 def run(ctx: JobContext) -> dict:
@@ -195,6 +198,9 @@ def run_photo(ctx: JobContext) -> dict:
                             f"least {MIN_PHOTO_FACE_PX} px tall", ERR_FOOTAGE)
     if abs(float(track.yaw_degrees()[0])) > footage.MAX_YAW_DEGREES:
         raise PipelineError("image_url: the face is turned away; use a photo looking into the camera", ERR_FOOTAGE)
+    if float(track.mouth_opening()[0]) > MAX_PHOTO_REST_OPENING:
+        raise PipelineError("image_url: the mouth is open in this photo; use a photo with the lips closed and a "
+                            "neutral expression", ERR_FOOTAGE)
     ctx.progress(0.2)
 
     files = {"image": ctx.output_key("portrait" + (Path(fetched.url.split("?")[0]).suffix[:6] or ".jpg")),
