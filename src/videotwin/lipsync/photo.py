@@ -17,14 +17,18 @@ LOWER_LIP_OUTER = [146, 91, 181, 84, 17, 314, 405, 321, 375]
 LOWER_LIP_INNER = [95, 88, 178, 87, 14, 317, 402, 318, 324]
 UPPER_LIP_INNER = [191, 80, 81, 82, 13, 312, 311, 310, 415]
 JAW = [172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397]
-UPPER_LID = {"left": [159, 158, 160, 161, 157], "right": [386, 385, 387, 388, 384]}
-LOWER_LID = {"left": [145, 144, 153, 163, 154], "right": [374, 373, 380, 390, 381]}
+# Eyelid contours from the outer to the inner corner (upper and lower share the corners).
+UPPER_LID = {"left": [33, 246, 161, 160, 159, 158, 157, 173, 133],
+             "right": [263, 466, 388, 387, 386, 385, 384, 398, 362]}
+LOWER_LID = {"left": [33, 7, 163, 144, 145, 153, 154, 155, 133],
+             "right": [263, 249, 390, 373, 374, 380, 381, 382, 362]}
+LASH_RGB = np.array([40, 28, 26], np.float32)
+LASH_WIDTH_EYES = 0.018
+LASH_OPACITY = 0.7
 # The opened mouth is this share of the target opening taken from the upper lip (the rest: jaw).
 UPPER_LIP_SHARE = 0.15
-# Displacements spread over this radius, in eye-corner distances (Gaussian weights): wide for the
-# jaw, narrow for the eyelids (the lower lid and the brow must stay put while the upper lid closes).
+# Displacements spread over this radius, in eye-corner distances (Gaussian weights).
 SPREAD_EYES = 0.22
-EYELID_SPREAD_EYES = 0.22
 CAVITY_RGB = np.array([45, 14, 18], np.float32)
 TEETH_RGB = np.array([222, 216, 205], np.float32)
 TEETH_SHARE = 0.28  # of the opening, under the upper lip
@@ -110,7 +114,7 @@ class PhotoAnimator:
         """One frame: mouth opened by `opening` eye-corner distances, eyes `blink` closed (0..1)."""
         d = max(0.0, opening) * self.eye - self.rest  # negative: close an open photo's mouth
         points, moves, sigmas = [], [], []
-        wide, narrow = SPREAD_EYES * self.eye, EYELID_SPREAD_EYES * self.eye
+        wide = SPREAD_EYES * self.eye
         centre_x = self.lm[CHIN, 0]
         for idx in JAW + LOWER_LIP_OUTER + LOWER_LIP_INNER:
             falloff = np.exp(-((self.lm[idx, 0] - centre_x) / (0.6 * self.eye)) ** 2)  # sides move less
@@ -121,20 +125,15 @@ class PhotoAnimator:
             points.append(self.lm[idx])
             moves.append((0.0, -UPPER_LIP_SHARE * d))
             sigmas.append(wide)
-        if blink > 0:
-            # The upper lid comes down part of the way (a warp cannot draw a closed lid; see notes).
-            for side in ("left", "right"):
-                for up, low in zip(UPPER_LID[side], LOWER_LID[side], strict=True):
-                    points.append(self.lm[up])
-                    moves.append((0.0, blink * 0.85 * float(self.lm[low, 1] - self.lm[up, 1])))
-                    sigmas.append(narrow)
         x0, y0, x1, y1 = self.box
         out = self.image.copy()
-        if abs(d) > 0.5 or blink > 0:
+        if abs(d) > 0.5:
             map_x, map_y = _field(np.array(points), np.array(moves, np.float32), np.array(sigmas), self.box)
             out[y0:y1, x0:x1] = cv2.remap(self.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         if opening * self.eye > 1.0:
             self._mouth_interior(out, d)
+        if blink > 0:
+            self._blink(out, blink)
         if roll or scale != 1.0 or shift != (0.0, 0.0):
             cx, cy = self.lm[:, 0].mean(), self.lm[:, 1].mean()
             m = cv2.getRotationMatrix2D((float(cx), float(cy)), roll, scale)
@@ -142,6 +141,27 @@ class PhotoAnimator:
             out = cv2.warpAffine(out, m, (out.shape[1], out.shape[0]), flags=cv2.INTER_LINEAR,
                                  borderMode=cv2.BORDER_REFLECT)
         return out
+
+    def _blink(self, out: np.ndarray, amount: float) -> None:
+        """Draw each upper lid lowered by `amount` (1 = closed): skin sampled just above the lid, and a
+        dark lash line at its edge. (A warp cannot do this: it would only stretch the eye.)"""
+        for side in ("left", "right"):
+            upper = self.lm[UPPER_LID[side]]
+            lower = self.lm[LOWER_LID[side]]
+            moved = upper + amount * (lower - upper)
+            gap = float(np.mean(lower[:, 1] - upper[:, 1]))
+            above = np.clip(upper - [0, 0.6 * gap], 0, [out.shape[1] - 1, out.shape[0] - 1]).astype(int)
+            skin = self.image[above[:, 1], above[:, 0]].astype(np.float32).mean(axis=0)
+            mask = np.zeros(out.shape[:2], np.uint8)
+            cv2.fillPoly(mask, [np.concatenate([upper, moved[::-1]]).astype(np.int32)], 255)
+            lash = np.zeros_like(mask)
+            cv2.polylines(lash, [moved.astype(np.int32)], False, 255, max(1, int(LASH_WIDTH_EYES * self.eye)))
+            soft = max(0.8, 0.012 * self.eye)
+            m = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), soft)[..., None]
+            lash_alpha = LASH_OPACITY * min(1.0, 2 * amount)
+            lm_ = cv2.GaussianBlur(lash.astype(np.float32) / 255, (0, 0), soft)[..., None] * lash_alpha
+            blended = out.astype(np.float32) * (1 - m) + skin * m
+            out[:] = np.clip(blended * (1 - lm_) + LASH_RGB * lm_, 0, 255).astype(np.uint8)
 
     def _mouth_interior(self, out: np.ndarray, d: float) -> None:
         upper = self.lm[UPPER_LIP_INNER] + [0, -UPPER_LIP_SHARE * d]
