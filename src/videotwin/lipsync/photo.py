@@ -30,8 +30,8 @@ UPPER_LIP_SHARE = 0.15
 # Displacements spread over this radius, in eye-corner distances (Gaussian weights).
 SPREAD_EYES = 0.22
 CAVITY_RGB = np.array([45, 14, 18], np.float32)
-TEETH_RGB = np.array([222, 216, 205], np.float32)
-TEETH_SHARE = 0.28  # of the opening, under the upper lip
+TEETH_RGB = np.array([205, 198, 186], np.float32)
+TEETH_SHARE = 0.22  # of the opening, under the upper lip
 BLINK_SECONDS = 0.18
 BLINK_EVERY_SECONDS = (2.5, 5.5)
 HEAD_ROLL_DEGREES = 1.2
@@ -115,11 +115,9 @@ class PhotoAnimator:
         d = max(0.0, opening) * self.eye - self.rest  # negative: close an open photo's mouth
         points, moves, sigmas = [], [], []
         wide = SPREAD_EYES * self.eye
-        centre_x = self.lm[CHIN, 0]
         for idx in JAW + LOWER_LIP_OUTER + LOWER_LIP_INNER:
-            falloff = np.exp(-((self.lm[idx, 0] - centre_x) / (0.6 * self.eye)) ** 2)  # sides move less
             points.append(self.lm[idx])
-            moves.append((0.0, (1 - UPPER_LIP_SHARE) * d * (0.6 + 0.4 * falloff)))
+            moves.append((0.0, self._jaw_move(idx, d)))
             sigmas.append(wide)
         for idx in UPPER_LIP_INNER:
             points.append(self.lm[idx])
@@ -141,6 +139,11 @@ class PhotoAnimator:
             out = cv2.warpAffine(out, m, (out.shape[1], out.shape[0]), flags=cv2.INTER_LINEAR,
                                  borderMode=cv2.BORDER_REFLECT)
         return out
+
+    def _jaw_move(self, idx: int, d: float) -> float:
+        """How far a lower-lip or jaw point moves down: fully under the chin, less towards the sides."""
+        falloff = np.exp(-((self.lm[idx, 0] - self.lm[CHIN, 0]) / (0.6 * self.eye)) ** 2)
+        return float((1 - UPPER_LIP_SHARE) * d * (0.6 + 0.4 * falloff))
 
     def _blink(self, out: np.ndarray, amount: float) -> None:
         """Draw each upper lid lowered by `amount` (1 = closed): skin sampled just above the lid, and a
@@ -165,7 +168,8 @@ class PhotoAnimator:
 
     def _mouth_interior(self, out: np.ndarray, d: float) -> None:
         upper = self.lm[UPPER_LIP_INNER] + [0, -UPPER_LIP_SHARE * d]
-        lower = self.lm[LOWER_LIP_INNER[::-1]] + [0, (1 - UPPER_LIP_SHARE) * d]
+        # Where the warp really put the lower lip (sides move less than the middle).
+        lower = np.array([self.lm[i] + [0, self._jaw_move(i, d)] for i in LOWER_LIP_INNER[::-1]])
         poly = np.concatenate([upper, lower]).astype(np.int32)
         mask = np.zeros(out.shape[:2], np.uint8)
         cv2.fillPoly(mask, [poly], 255)
