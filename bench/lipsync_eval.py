@@ -21,7 +21,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.support.fixtures import FIXTURES  # noqa: E402
+from tests.support.fixtures import FIXTURES, TALKING_HEADS  # noqa: E402
 
 from videotwin.inference.face import FaceTracker  # noqa: E402
 from videotwin.lipsync import model, render  # noqa: E402
@@ -31,8 +31,7 @@ from videotwin.media import video  # noqa: E402
 from videotwin.media.audio import decode  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "lipsync_eval.json"
-CLIPS = ["v01_woman_coat_outdoor.mp4", "v02_man_kitchen.mp4", "v03_youngman_sofa.mp4", "v04_man_suit_office.mp4",
-         "v05_woman_bluebg.mp4"]
+CLIPS = TALKING_HEADS
 TRAIN_SHARE = 0.7
 MAX_LAG_FRAMES = 5
 

@@ -25,7 +25,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.support.fixtures import FIXTURES  # noqa: E402
+from tests.support.fixtures import FIXTURES, TALKING_HEADS  # noqa: E402
 
 from videotwin.inference import whisper  # noqa: E402
 from videotwin.lipsync.features import SAMPLE_RATE_HZ, speech_features, with_context  # noqa: E402
@@ -34,8 +34,7 @@ from videotwin.lipsync.visemes import openness_track  # noqa: E402
 from videotwin.media.audio import decode  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "lipsync_universal.json"
-CLIPS = ["v01_woman_coat_outdoor.mp4", "v02_man_kitchen.mp4", "v03_youngman_sofa.mp4", "v04_man_suit_office.mp4",
-         "v05_woman_bluebg.mp4"]
+CLIPS = TALKING_HEADS
 # +-4 frames: +-160 ms at 25 fps (a fixed count keeps every clip's feature width the same).
 CONTEXT_FRAMES = 4
 RIDGE_LAMBDA = 1e3

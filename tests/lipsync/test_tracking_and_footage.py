@@ -7,14 +7,13 @@ import subprocess
 import numpy as np
 import pytest
 
-from tests.support.fixtures import fixture
+from tests.support.fixtures import TALKING_HEADS, fixture
 from videotwin.lipsync import footage
 from videotwin.lipsync.tracking import OneEuro, track_video
 from videotwin.media import video
 
 pytestmark = pytest.mark.slow
-CLIPS = ["v01_woman_coat_outdoor.mp4", "v02_man_kitchen.mp4", "v03_youngman_sofa.mp4", "v04_man_suit_office.mp4",
-         "v05_woman_bluebg.mp4"]
+CLIPS = TALKING_HEADS
 
 
 @pytest.mark.parametrize("name", CLIPS)

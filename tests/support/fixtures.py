@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+# The talking-head videos (video/): lip-sync training, held-out evaluation, benchmarks.
+TALKING_HEADS = ["v01_woman_coat_outdoor.mp4", "v02_man_kitchen.mp4", "v03_youngman_sofa.mp4",
+                 "v04_man_suit_office.mp4", "v05_woman_bluebg.mp4"]
 
 
 def fixture(relative: str) -> Path:

@@ -7,13 +7,15 @@ from typing import Any
 
 from videotwin.api.schemas.accounts import CreditEntryOut, TokenOut, UserOut
 from videotwin.api.schemas.common import iso
-from videotwin.api.schemas.jobs import CURRENT_STATUS, JobOut
+from videotwin.api.schemas.jobs import JobOut
 from videotwin.domain.accounts import Token, User
 from videotwin.domain.credits import CreditEntry
-from videotwin.domain.jobs import Job
+from videotwin.domain.jobs import Job, StatusWords
 
 UrlFor = Callable[[str], str]
 FILES_OUTPUT = "files"  # outputs["files"] maps a name to a blob key; presented as <name>_url
+# A2E's words for tasks in general.
+GENERIC_WORDS = StatusWords(accepted="initialized", requeued="initialized")
 
 
 def job_out(job: Job, url_for: UrlFor) -> JobOut:
@@ -22,7 +24,7 @@ def job_out(job: Job, url_for: UrlFor) -> JobOut:
     outputs.update({f"{name}_url": url_for(key) for name, key in files.items()})
     return JobOut(
         id=job.id, name=job.name, kind=job.kind, status=job.status,
-        current_status=CURRENT_STATUS[job.status], process=round(job.progress * 100), attempts=job.attempts,
+        current_status=GENERIC_WORDS.of(job), process=round(job.progress * 100), attempts=job.attempts,
         coins=job.cost_amount, currency=job.cost_currency, hasRefundCoin=job.refunded,
         failed_code=job.error_code, failed_message=job.error_message,
         result_url=outputs.get("result_url"), outputs=outputs,

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 KIND = "avatar.create"
 GENDERS = ("female", "male")
 SYSTEM, CUSTOM = 0, 1
+# A2E's video-twin words: initialized (accepted), sent (queued again after a worker stopped), ...
+STATUS_WORDS = jobs.StatusWords(accepted="initialized", requeued="sent")
 # records?status= words -> job states
 STATUS_FILTER = {"pending": [jobs.QUEUED], "processing": [jobs.RUNNING], "completed": [jobs.SUCCEEDED],
                  "failed": [jobs.FAILED, jobs.CANCELLED]}
@@ -45,14 +47,7 @@ class Twin:
 
     @property
     def current_status(self) -> str:
-        """A2E's words: initialized (accepted), sent (queued again after a worker stopped),
-        processing, completed, failed."""
-        status = self.job.status
-        if status == jobs.QUEUED:
-            return "initialized" if self.job.attempts == 0 else "sent"
-        if status == jobs.RUNNING:
-            return "processing"
-        return "completed" if status == jobs.SUCCEEDED else "failed"
+        return STATUS_WORDS.of(self.job)
 
     @property
     def files(self) -> dict[str, str]:

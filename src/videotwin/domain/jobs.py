@@ -82,6 +82,24 @@ class Job:
         )
 
 
+@dataclass(frozen=True)
+class StatusWords:
+    """How a product names a job's state on the wire (A2E uses different words per product)."""
+
+    accepted: str  # queued, never started
+    requeued: str  # queued again after a worker stopped
+    running: str = "processing"
+    done: str = "completed"
+    failed: str = "failed"  # also cancelled
+
+    def of(self, job: Job) -> str:
+        if job.status == QUEUED:
+            return self.accepted if job.attempts == 0 else self.requeued
+        if job.status == RUNNING:
+            return self.running
+        return self.done if job.status == SUCCEEDED else self.failed
+
+
 def validate_webhook(url: str | None, token: str | None) -> None:
     if url is None:
         if token is not None:

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 KIND = "voice.clone"
 MAX_VOICE_URLS = 10
 GENDERS = ("female", "male")
+# A2E's voice-clone words: sent (accepted), pendding (sic; waiting again after a worker stopped), ...
+STATUS_WORDS = jobs.StatusWords(accepted="sent", requeued="pendding")
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,7 @@ class UserVoice:
 
     @property
     def current_status(self) -> str:
-        """A2E's words: sent (accepted, not yet picked up), pendding (waiting again after a worker
-        stopped), processing, completed, failed."""
-        status = self.job.status
-        if status == jobs.QUEUED:
-            return "sent" if self.job.attempts == 0 else "pendding"
-        if status == jobs.RUNNING:
-            return "processing"
-        return "completed" if status == jobs.SUCCEEDED else "failed"
+        return STATUS_WORDS.of(self.job)
 
     @property
     def profile(self) -> dict[str, Any] | None:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field
 
-from videotwin.api.schemas.common import Body, IdIn, Out
+from videotwin.api.schemas.common import Body, IdIn, Out, TaskFields
 
 
 class StartTrainingBody(Body):
@@ -43,12 +43,11 @@ class AnchorListBody(Body):
     web_type: Literal["a2e", "tyzn"] | None = None
 
 
-class TwinOut(Out):
+class TwinOut(TaskFields):
     id: str = Field(serialization_alias="_id")
     name: str
     gender: str
     current_status: str = Field(description="initialized, sent, processing, completed or failed")
-    process: int
     video_url: str | None
     image_url: str | None
     anchor_id: str | None = Field(description="set once completed: pass it to video/generate")
@@ -58,12 +57,6 @@ class TwinOut(Out):
     video_backgroud_color: str | None
     video_background_image: str | None
     video_background_color: str | None
-    coins: int
-    hasRefundCoin: bool
-    failed_code: int
-    failed_message: str
-    createdAt: str | None
-    updatedAt: str | None
 
 
 class AnchorOut(Out):

@@ -36,6 +36,18 @@ PageNum = Annotated[int, Field(ge=1, description="page number, from 1")]
 PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE, description=f"rows per page, 1-{MAX_PAGE_SIZE}")]
 
 
+class TaskFields(Out):
+    """What every task record carries, whatever the product."""
+
+    process: int = Field(description="progress 0-100")
+    coins: int = Field(description="what the task cost (in its currency)")
+    hasRefundCoin: bool = Field(description="true when the cost was refunded (failed or cancelled before start)")
+    failed_code: int
+    failed_message: str
+    createdAt: str | None
+    updatedAt: str | None
+
+
 class Page(Out, Generic[T]):
     data: list[T]
     total: int

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from videotwin.api.schemas.common import Body, Out
+from videotwin.api.schemas.common import Body, Out, TaskFields
 
 
 class VoiceListBody(Body):
@@ -84,7 +84,7 @@ class VoiceRenameBody(Body):
     name: str = Field(min_length=1, max_length=128)
 
 
-class UserVoiceOut(Out):
+class UserVoiceOut(TaskFields):
     id: str = Field(serialization_alias="_id")
     name: str
     gender: str
@@ -93,10 +93,3 @@ class UserVoiceOut(Out):
     voice_urls: list[str]
     denoise: bool
     base_voice: str = Field(description="the public voice this clone is built on")
-    process: int
-    coins: int
-    hasRefundCoin: bool
-    failed_code: int
-    failed_message: str
-    createdAt: str | None
-    updatedAt: str | None
