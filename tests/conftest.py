@@ -20,7 +20,8 @@ TEST_DATABASE_URL = os.environ.get("VIDEOTWIN_TEST_DATABASE_URL")
 
 def make_settings(tmp_path, **overrides) -> Settings:
     values = dict(
-        data_dir=tmp_path / "data", job_lease_seconds=1.5, reaper_interval_seconds=0.3,
+        # Leases long enough that a loaded CI machine never lets a live worker's lease lapse.
+        data_dir=tmp_path / "data", job_lease_seconds=3.0, reaper_interval_seconds=0.3,
         progress_interval_seconds=0.2, queue_poll_max_seconds=0.2, plugins=[TEST_PLUGIN],
         fetch_allow_hosts=[], worker_niceness=0,
     )
