@@ -89,18 +89,24 @@ def test_cancelling_a_queued_job_refunds_it_and_a_worker_then_skips_it(runtime, 
 
 
 def test_cancelling_a_running_job_stops_it_at_its_next_check(runtime, worker, alice):
-    j = start(runtime, alice, steps=200, step_seconds=0.02)
+    j = start(runtime, alice, steps=200, step_seconds=0.02, partial=True)
     t = threading.Thread(target=worker.execute, args=(j.id,))
     t.start()
     deadline = time.monotonic() + 10
     while job(runtime, j.id).status != "running" and time.monotonic() < deadline:
         time.sleep(0.02)
+    attempt_dir = runtime.settings.blob_dir / "users" / alice.id / "jobs" / j.id / "a1"
+    deadline = time.monotonic() + 10
+    while not attempt_dir.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert attempt_dir.exists()
     with runtime.db.write() as session:
         jobs.cancel(session, alice.id, j.id)
     t.join(timeout=10)
     done = job(runtime, j.id)
     assert done.status == "cancelled" and done.progress < 1.0
     assert ledger(runtime, j.id) == [("spend", -10)]  # the work done was charged
+    assert not attempt_dir.exists()  # a cancelled job keeps no files
 
 
 def test_progress_is_written_while_the_job_runs(runtime, worker, alice):

@@ -16,6 +16,10 @@ def steps(ctx: JobContext) -> dict:
     if log:
         with open(log, "a") as f:
             f.write(f"{ctx.job_id} {os.getpid()} {ctx.attempt}\n")
+    if ctx.inputs.get("partial"):  # something stored before the end, as real pipelines do
+        partial = ctx.workdir / "partial.txt"
+        partial.write_text("half done\n")
+        ctx.blobs.put_file(ctx.output_key("partial.txt"), partial, "text/plain")
     for i in range(n):
         time.sleep(step)
         ctx.progress((i + 1) / n)

@@ -142,6 +142,8 @@ class Worker:
                 return  # another worker owns the job now; leave everything to it
             with db.write() as session:
                 jobs.cancelled_while_running(session, job.id, self.id)
+            # A cancelled job has no result: drop what this attempt stored (its record may be gone).
+            self._drop_attempt(job, job.attempts)
             log.info("job %s cancelled while running", job.id)
             return
         except PipelineError as exc:
@@ -165,12 +167,14 @@ class Worker:
 
     def _drop_other_attempts(self, job: jobs.Job) -> None:
         """Files of earlier, dead attempts are not part of the result."""
-        base = f"{user_prefix(job.owner_id)}jobs/{job.id}/"
         for attempt in range(1, job.attempts):
-            try:
-                self.runtime.blobs.delete_prefix(f"{base}a{attempt}/")
-            except (OSError, ValueError):
-                log.exception("could not delete attempt %d files of job %s", attempt, job.id)
+            self._drop_attempt(job, attempt)
+
+    def _drop_attempt(self, job: jobs.Job, attempt: int) -> None:
+        try:
+            self.runtime.blobs.delete_prefix(f"{user_prefix(job.owner_id)}jobs/{job.id}/a{attempt}/")
+        except (OSError, ValueError):
+            log.exception("could not delete attempt %d files of job %s", attempt, job.id)
 
     # ---- housekeeping ------------------------------------------------------------------------
 
