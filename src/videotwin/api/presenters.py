@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from videotwin.api.schemas.accounts import CreditEntryOut, TokenOut, UserOut
@@ -18,18 +19,22 @@ FILES_OUTPUT = "files"  # outputs["files"] maps a name to a blob key; presented 
 GENERIC_WORDS = StatusWords(accepted="initialized", requeued="initialized")
 
 
+def task_fields(job: Job, created_at: datetime | None = None) -> dict[str, Any]:
+    """The fields every task record shares (TaskFields), from the job behind the record."""
+    return {"process": round(job.progress * 100), "coins": job.cost_amount, "hasRefundCoin": job.refunded,
+            "failed_code": job.error_code, "failed_message": job.error_message,
+            "createdAt": iso(created_at or job.created_at), "updatedAt": iso(job.updated_at)}
+
+
 def job_out(job: Job, url_for: UrlFor) -> JobOut:
     files = job.outputs.get(FILES_OUTPUT, {}) if job.status == "succeeded" else {}
     outputs: dict[str, Any] = {k: v for k, v in job.outputs.items() if k != FILES_OUTPUT}
     outputs.update({f"{name}_url": url_for(key) for name, key in files.items()})
     return JobOut(
         id=job.id, name=job.name, kind=job.kind, status=job.status,
-        current_status=GENERIC_WORDS.of(job), process=round(job.progress * 100), attempts=job.attempts,
-        coins=job.cost_amount, currency=job.cost_currency, hasRefundCoin=job.refunded,
-        failed_code=job.error_code, failed_message=job.error_message,
-        result_url=outputs.get("result_url"), outputs=outputs,
-        createdAt=iso(job.created_at), updatedAt=iso(job.updated_at), startedAt=iso(job.started_at),
-        finishedAt=iso(job.finished_at),
+        current_status=GENERIC_WORDS.of(job), attempts=job.attempts, currency=job.cost_currency,
+        result_url=outputs.get("result_url"), outputs=outputs, startedAt=iso(job.started_at),
+        finishedAt=iso(job.finished_at), **task_fields(job),
     )
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from videotwin.api.deps import PrincipalDep, RuntimeDep
 from videotwin.api.envelope import Envelope, ok
+from videotwin.api.presenters import task_fields
 from videotwin.api.schemas.avatars import (
     AnchorListBody,
     AnchorOut,
@@ -28,7 +29,7 @@ def twin_out(t: avatars.Twin, url_for) -> TwinOut:
     files = t.files
     done = t.current_status == "completed"
     return TwinOut(
-        id=t.id, name=t.name, gender=t.gender, current_status=t.current_status, process=round(t.job.progress * 100),
+        id=t.id, name=t.name, gender=t.gender, current_status=t.current_status,
         video_url=t.source_url if t.source_kind == "video" else None,
         image_url=t.source_url if t.source_kind == "image" else None,
         anchor_id=t.anchor_id if done else None,
@@ -36,8 +37,7 @@ def twin_out(t: avatars.Twin, url_for) -> TwinOut:
         video_cover=url_for(files["cover"]) if "cover" in files else None,
         video_backgroud_image=t.background_image, video_backgroud_color=t.background_color,
         video_background_image=t.background_image, video_background_color=t.background_color,
-        coins=t.job.cost_amount, hasRefundCoin=t.job.refunded, failed_code=t.job.error_code,
-        failed_message=t.job.error_message, createdAt=iso(t.created_at), updatedAt=iso(t.job.updated_at))
+        **task_fields(t.job, t.created_at))
 
 
 def anchor_out(a: avatars.Anchor, url_for) -> AnchorOut:

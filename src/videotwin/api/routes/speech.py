@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from videotwin.api.deps import PrincipalDep, RuntimeDep, run_slow
 from videotwin.api.envelope import Envelope, ok
-from videotwin.api.schemas.common import iso
+from videotwin.api.presenters import task_fields
 from videotwin.api.schemas.speech import (
     LangClassifyBody,
     LanguageListBody,
@@ -98,9 +98,7 @@ async def lang_classify(request: Request, body: LangClassifyBody, me: PrincipalD
 def _voice_out(v: user_voices.UserVoice) -> UserVoiceOut:
     return UserVoiceOut(
         id=v.id, name=v.name, gender=v.gender, language=v.language, current_status=v.current_status,
-        voice_urls=v.voice_urls, denoise=v.denoise, base_voice=v.base_voice_id, process=round(v.job.progress * 100),
-        coins=v.job.cost_amount, hasRefundCoin=v.job.refunded, failed_code=v.job.error_code,
-        failed_message=v.job.error_message, createdAt=iso(v.created_at), updatedAt=iso(v.job.updated_at),
+        voice_urls=v.voice_urls, denoise=v.denoise, base_voice=v.base_voice_id, **task_fields(v.job, v.created_at),
     )
 
 
