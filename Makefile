@@ -9,12 +9,14 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 
-# Programs run as separate processes: ffmpeg (media), espeak-ng (phonemes, formant voices; GPL, so
-# never imported). Installed from Debian when missing.
-SYSTEM_PROGRAMS := ffmpeg espeak-ng
+# From Debian, when missing (package:file that proves it is there): ffmpeg (media) and espeak-ng
+# (phonemes, formant voices; GPL, so run as programs, never imported); Noto Sans CJK for captions in
+# Latin, Cyrillic, Chinese and Japanese scripts (OFL).
+SYSTEM_PACKAGES := ffmpeg:/usr/bin/ffmpeg espeak-ng:/usr/bin/espeak-ng \
+	fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	@missing=""; for p in $(SYSTEM_PROGRAMS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for pf in $(SYSTEM_PACKAGES); do [ -e "$${pf#*:}" ] || missing="$$missing $${pf%%:*}"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing from Debian"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

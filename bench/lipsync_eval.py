@@ -127,7 +127,7 @@ def main() -> int:
         bank_open = track.mouth_opening()[:cut]
         pose = track.pose()[:cut]
         bases = render.ping_pong(n - cut, cut)
-        sources = render.plan(render.target_opening(z, bank_open), bank_open, render.pose_mismatch(pose[bases], pose))
+        sources = render.plan(render.target_opening(z, bank_open), bank_open, pose[bases], pose)
         out = list(render.render(frames.__getitem__, track.landmarks, cut, frames.__getitem__, track.landmarks,
                                  sources))
         real = frames[cut:n]

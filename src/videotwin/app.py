@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from videotwin import __version__
 from videotwin.api import errors
 from videotwin.api.middleware import TraceAndLimit
-from videotwin.api.routes import accounts, avatars, health, jobs, speech, storage
+from videotwin.api.routes import accounts, avatars, health, jobs, speech, storage, videos
+from videotwin.domain import backgrounds
 from videotwin.runtime import Runtime
 
 DESCRIPTION = """\
@@ -38,8 +39,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="videotwin", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.runtime = runtime
     errors.install(app)
-    for module in (health, accounts, storage, jobs, speech, avatars):
+    for module in (health, accounts, storage, jobs, speech, avatars, videos):
         app.include_router(module.router)
+    backgrounds.install_system_backgrounds(runtime)
     app.add_middleware(TraceAndLimit, max_body_bytes=runtime.settings.max_json_body_bytes)
     return app
 

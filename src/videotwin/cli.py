@@ -6,6 +6,7 @@ import argparse
 import getpass
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -111,6 +112,13 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.concurrency:
         settings.worker_concurrency = args.concurrency
+    if args.pool:
+        from videotwin.config import POOL_PATTERN
+
+        if not re.match(POOL_PATTERN, args.pool):
+            print(f"--pool: {args.pool!r} is not a pool name (lower-case letters, digits and -, at most 32)")
+            return 2
+        settings.worker_pool = args.pool
     migrate(settings)
     run_worker(settings, parent_pid=args.parent_pid)
     return 0
@@ -224,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run an extra worker against the same database and queue")
     worker.add_argument("--concurrency", type=int, help="jobs at once (VIDEOTWIN_WORKER_CONCURRENCY)")
+    worker.add_argument("--pool", help="the pool to take jobs from (VIDEOTWIN_WORKER_POOL; default: the shared one)")
     worker.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
 
     admin = sub.add_parser("admin", help="operator tasks").add_subparsers(dest="action", required=True)

@@ -31,6 +31,11 @@ class Prices(BaseModel):
     avatar_create_coins: int = Field(default=20, ge=0)
     # Diamonds per photo avatar (A2E charges image avatars in diamonds).
     photo_avatar_diamonds: int = Field(default=1, ge=0)
+    # Coins per avatar video (video/generate); refunded if it fails.
+    video_coins: int = Field(default=10, ge=0)
+
+
+POOL_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
 
 
 def _split_csv(value: object) -> object:
@@ -82,6 +87,12 @@ class Settings(BaseSettings):
     requeue_after_seconds: float = Field(default=900.0, gt=0)
     progress_interval_seconds: float = Field(default=1.0, ge=0)
     worker_concurrency: int = Field(default=1, ge=1)
+    # The pool (queue) this worker takes jobs from. "default" is the shared pool; an operator may run
+    # workers for a dedicated pool and send a user's videos there (dedicated_pools).
+    worker_pool: str = Field(default="default", pattern=POOL_PATTERN)
+    # username -> pool, JSON: VIDEOTWIN_DEDICATED_POOLS='{"alice": "alice-gpu"}'. A video goes to the
+    # shared pool instead when the request says isToPublicPool or the user set video/auto-public-pool.
+    dedicated_pools: dict[str, Annotated[str, Field(pattern=POOL_PATTERN)]] = Field(default_factory=dict)
     # Workers run at a lower CPU priority so the API answers quickly while they compute.
     worker_niceness: int = Field(default=10, ge=0, le=19)
     # Longest wait between queue polls when the queue is empty.
@@ -92,6 +103,8 @@ class Settings(BaseSettings):
 
     # Shortest avatar footage accepted, seconds (A2E: 10). Lower it for short held-out evaluations.
     min_training_seconds: float = Field(default=10.0, ge=1.0)
+    # Longest audio video/generate accepts, seconds.
+    max_video_audio_seconds: float = Field(default=1800.0, ge=1.0)
 
     # Extra modules whose register(registry) adds pipelines (an operator's GPU backend, test kinds).
     plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -68,5 +68,5 @@ def build_runtime(settings: Settings, execute: Callable[[str], None] | None = No
         db=Database(settings.resolved_database_url),
         blobs=LocalBlobStore(settings.blob_dir),
         signer=UrlSigner(load_secret(settings), settings.resolved_public_url),
-        queue=TaskQueue(settings.resolved_queue_url, execute),
+        queue=TaskQueue(settings.resolved_queue_url, execute, pool=settings.worker_pool),
     )

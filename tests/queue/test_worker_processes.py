@@ -90,3 +90,38 @@ def test_a_worker_stopped_politely_hands_its_job_back_at_once(runtime, alice, tm
     assert done.status == "succeeded" and done.attempts == 2 and "/a2/" in done.outputs["files"]["result"]
     with runtime.db.read() as session:
         assert credits.balances(session, alice.id).coins == 990
+
+
+def test_one_worker_works_queued_jobs_off_in_the_order_they_were_sent(runtime, alice, tmp_path):
+    log = tmp_path / "runs.log"
+    ids = [jobs.start(runtime, owner_id=alice.id, kind="test.steps", inputs={"steps": 2, "step_seconds": 0.05,
+                                                                             "log": str(log)}).id for _ in range(5)]
+    worker = start(["worker"], env_for(runtime.settings), tmp_path / "w.log")
+    try:
+        wait_until(lambda: all(job(runtime, i).status in jobs.FINISHED for i in ids), 60, "all jobs to finish")
+    finally:
+        stop(worker)
+    assert [line.split()[0] for line in log.read_text().splitlines()] == ids
+
+
+def test_a_pool_worker_takes_only_its_pools_jobs(runtime, alice, tmp_path):
+    def submit(queue: str) -> str:
+        with runtime.db.write() as session:
+            j = jobs.submit(session, owner_id=alice.id, kind="test.steps", inputs={"steps": 2, "step_seconds": 0.05},
+                            max_attempts=3, queue=queue)
+        runtime.queue.enqueue(j.id, queue=queue)
+        return j.id
+
+    pooled, shared = submit("studio"), submit(jobs.DEFAULT_QUEUE)
+    env = env_for(runtime.settings)
+    studio = start(["worker", "--pool", "studio"], env, tmp_path / "studio.log")
+    try:
+        wait_until(lambda: job(runtime, pooled).status == "succeeded", 60, "the studio worker to run its job")
+        assert job(runtime, shared).status == "queued"  # not the studio worker's
+    finally:
+        stop(studio)
+    default = start(["worker"], env, tmp_path / "default.log")
+    try:
+        wait_until(lambda: job(runtime, shared).status == "succeeded", 60, "a shared worker to run the other job")
+    finally:
+        stop(default)

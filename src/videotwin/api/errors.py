@@ -114,7 +114,8 @@ async def domain_handler(request: Request, exc: de.DomainError) -> JSONResponse:
     for cls, status, code in _DOMAIN_MAP:
         if isinstance(exc, cls):
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            return error_response(request, status, code, exc.message, headers)
+            # A few errors keep A2E's own number (e.g. 30005: two background ids).
+            return error_response(request, status, getattr(exc, "code", code), exc.message, headers)
     return error_response(request, 400, CODE_BAD_INPUT, exc.message)
 
 

@@ -9,9 +9,10 @@ from typing import Any
 from videotwin.api.schemas.accounts import CreditEntryOut, TokenOut, UserOut
 from videotwin.api.schemas.common import iso
 from videotwin.api.schemas.jobs import JobOut
+from videotwin.api.schemas.videos import VideoOut
 from videotwin.domain.accounts import Token, User
 from videotwin.domain.credits import CreditEntry
-from videotwin.domain.jobs import Job, StatusWords
+from videotwin.domain.jobs import DEFAULT_QUEUE, SUCCEEDED, Job, StatusWords
 
 UrlFor = Callable[[str], str]
 FILES_OUTPUT = "files"  # outputs["files"] maps a name to a blob key; presented as <name>_url
@@ -38,8 +39,29 @@ def job_out(job: Job, url_for: UrlFor) -> JobOut:
     )
 
 
+def video_out(job: Job, url_for: UrlFor) -> VideoOut:
+    """An avatar video (video.generate) as A2E's video record."""
+    from videotwin.domain.videos import VideoStatus  # here: it brings the speech stack along
+
+    files = job.outputs.get(FILES_OUTPUT, {}) if job.status == SUCCEEDED else {}
+    inputs = job.inputs
+    return VideoOut(
+        id=job.id, title=job.name, status=VideoStatus.of(job), anchor_id=inputs["anchor"]["id"],
+        anchor_type=inputs.get("anchor_type"), audioSrc=inputs.get("audio_url"), msg=inputs.get("text"),
+        resolution=inputs.get("resolution", 1080),
+        result=url_for(files["result"]) if "result" in files else None,
+        result_people_url=url_for(files["people"]) if "people" in files else None,
+        result_bg_url=url_for(files["bg"]) if "bg" in files else None,
+        duration=job.outputs.get("duration"), isToPublicPool=job.queue == DEFAULT_QUEUE, **task_fields(job))
+
+
+# Products whose webhook carries their own A2E record rather than the generic job record.
+RECORDS: dict[str, Callable[[Job, UrlFor], Any]] = {"video.generate": video_out}
+
+
 def job_record(job: Job, url_for: UrlFor) -> dict[str, Any]:
-    return job_out(job, url_for).model_dump(mode="json", by_alias=True)
+    present = RECORDS.get(job.kind, job_out)
+    return present(job, url_for).model_dump(mode="json", by_alias=True)
 
 
 def token_out(token: Token, plaintext: str | None = None) -> TokenOut:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -48,6 +49,9 @@ class UserRow(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     coins: Mapped[int] = mapped_column(Integer, default=0)
     diamonds: Mapped[int] = mapped_column(Integer, default=0)
+    # video/auto-public-pool: send this user's videos to the shared worker pool even when a dedicated
+    # pool is configured for them.
+    auto_public_pool: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -189,4 +193,18 @@ class AnchorRow(Base):
     job_id: Mapped[str] = mapped_column(String(ID_LEN))
     name: Mapped[str] = mapped_column(String(128))
     gender: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BackgroundRow(Base):
+    """A user's own background image (custom_back/add). System backgrounds ship with videotwin."""
+
+    __tablename__ = "backgrounds"
+
+    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    image_key: Mapped[str] = mapped_column(String(1024))
+    source_url: Mapped[str] = mapped_column(String(2048))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

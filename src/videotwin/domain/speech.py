@@ -33,18 +33,7 @@ def send_tts(runtime: Runtime, *, owner_id: str, msg: str, tts_id: str | None, u
         raise BadInput("tts_id", "give exactly one of tts_id (a public voice) or user_voice_id (a cloned voice)")
     if not MIN_SPEECH_RATE <= speech_rate <= MAX_SPEECH_RATE:
         raise BadInput("speechRate", f"{speech_rate} is outside {MIN_SPEECH_RATE}-{MAX_SPEECH_RATE}")
-    profile = None
-    if tts_id is not None:
-        voice = voices.get(tts_id)
-        if voice is None:
-            raise BadInput("tts_id", f"no public voice {tts_id!r}; anchor/voice_list lists them")
-    else:
-        with runtime.db.read() as session:
-            cloned = user_voices.usable(session, owner_id, user_voice_id)
-        profile = clone.profile_from_dict(cloned.profile or {})
-        voice = voices.get(profile.base_voice_id)
-        if voice is None:
-            raise BadInput("user_voice_id", f"the voice's base voice {profile.base_voice_id!r} no longer exists")
+    voice, profile = resolve_voice(runtime, owner_id, tts_id, user_voice_id)
     problem = scripts.language_problem(text, voice.language)
     if problem:
         raise BadInput("msg", problem)
@@ -69,6 +58,23 @@ def send_tts(runtime: Runtime, *, owner_id: str, msg: str, tts_id: str | None, u
             with runtime.db.write() as session:
                 credits.grant(session, owner_id, "coins", price, reason=credits.REFUND, note="send_tts failed")
         raise
+
+
+def resolve_voice(runtime: Runtime, owner_id: str, tts_id: str | None, user_voice_id: str | None,
+                  field: str | None = None) -> tuple[voices.PublicVoice, clone.CloneProfile | None]:
+    """A public voice, or a cloned voice of this owner (its base voice and its profile)."""
+    if tts_id is not None:
+        voice = voices.get(tts_id)
+        if voice is None:
+            raise BadInput(field or "tts_id", f"no public voice {tts_id!r}; anchor/voice_list lists them")
+        return voice, None
+    with runtime.db.read() as session:
+        cloned = user_voices.usable(session, owner_id, user_voice_id, field=field or "user_voice_id")
+    profile = clone.profile_from_dict(cloned.profile or {})
+    voice = voices.get(profile.base_voice_id)
+    if voice is None:
+        raise BadInput(field or "user_voice_id", f"the voice's base voice {profile.base_voice_id!r} no longer exists")
+    return voice, profile
 
 
 def _tmp(runtime: Runtime) -> Path:

@@ -20,6 +20,8 @@ LOWER_FACE = [132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 36
 FEATHER_SHARE = 0.12
 # Colour is matched in LAB over the masked region, moved at most this far per channel (LAB units).
 MAX_COLOUR_SHIFT = 25.0
+# Colour statistics are taken on every this-many-th pixel in each direction.
+STATS_STEP = 4
 
 
 def similarity(src_landmarks: np.ndarray, dst_landmarks: np.ndarray) -> np.ndarray:
@@ -42,19 +44,32 @@ def lower_face_mask(points: np.ndarray, shape: tuple[int, int], feather_px: floa
 
 
 def match_colour(src: np.ndarray, dst: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Shift src's LAB mean/std towards dst's within the weighted region."""
-    w = weight[..., None]
-    total = max(float(weight.sum()), 1e-6)
+    """Shift src's LAB mean/std towards dst's within the weighted region.
+
+    The statistics come from every STATS_STEP-th pixel in each direction: the same answer to a
+    fraction of a LAB unit, at a sixteenth of the work."""
+    step = STATS_STEP
+    w = weight[::step, ::step, None]
+    total = max(float(w.sum()), 1e-6)
     src_lab = cv2.cvtColor(src, cv2.COLOR_RGB2LAB).astype(np.float32)
-    dst_lab = cv2.cvtColor(dst, cv2.COLOR_RGB2LAB).astype(np.float32)
-    mean_s = (src_lab * w).sum((0, 1)) / total
+    dst_lab = cv2.cvtColor(np.ascontiguousarray(dst[::step, ::step]), cv2.COLOR_RGB2LAB).astype(np.float32)
+    src_small = src_lab[::step, ::step]
+    mean_s = (src_small * w).sum((0, 1)) / total
     mean_d = (dst_lab * w).sum((0, 1)) / total
-    std_s = np.sqrt(((src_lab - mean_s) ** 2 * w).sum((0, 1)) / total) + 1e-3
+    std_s = np.sqrt(((src_small - mean_s) ** 2 * w).sum((0, 1)) / total) + 1e-3
     std_d = np.sqrt(((dst_lab - mean_d) ** 2 * w).sum((0, 1)) / total) + 1e-3
     gain = np.clip(std_d / std_s, 0.8, 1.25)
     shift = np.clip(mean_d - mean_s * gain, -MAX_COLOUR_SHIFT, MAX_COLOUR_SHIFT)
     out = np.clip(src_lab * gain + shift, 0, 255).astype(np.uint8)
     return cv2.cvtColor(out, cv2.COLOR_LAB2RGB)
+
+
+def _edge_ramp(shape: tuple[int, int], width_px: float) -> np.ndarray:
+    """0 at a crop's border rising to 1 at width_px inside it."""
+    h, w = shape
+    ys = np.minimum(np.arange(h), np.arange(h)[::-1]).astype(np.float32)
+    xs = np.minimum(np.arange(w), np.arange(w)[::-1]).astype(np.float32)
+    return np.clip(np.minimum(ys[:, None], xs[None, :]) / max(width_px, 1.0), 0.0, 1.0)
 
 
 def composite(base: np.ndarray, base_landmarks: np.ndarray, source: np.ndarray,
@@ -79,13 +94,12 @@ def composite(base: np.ndarray, base_landmarks: np.ndarray, source: np.ndarray,
                             borderMode=cv2.BORDER_REFLECT)
     roi = base[y0:y1, x0:x1]
     mask = lower_face_mask(region - [x0, y0], roi.shape[:2], feather)
-    # Only where the source really has pixels (a crop's reflected border is not a face): its
-    # coverage, eroded and feathered like the mask.
-    covered = cv2.warpAffine(np.full(source.shape[:2], 255, np.uint8), m + shift, (x1 - x0, y1 - y0),
-                             flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    k = max(1, int(2 * feather))
-    covered = cv2.erode(covered, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    mask = mask * cv2.GaussianBlur(covered.astype(np.float32) / 255.0, (0, 0), max(feather / 2.0, 0.5))
+    # Only where the source really has pixels (a crop's reflected border is not a face): a ramp from
+    # the crop's edges inwards, warped like the crop (the same as eroding and feathering its coverage).
+    scale = max(float(np.hypot(m[0, 0], m[1, 0])), 1e-6)
+    covered = cv2.warpAffine(_edge_ramp(source.shape[:2], 2 * feather / scale), m + shift, (x1 - x0, y1 - y0),
+                             flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    mask = mask * covered
     warped = match_colour(warped, roi, mask)
     blended = roi.astype(np.float32) * (1 - mask[..., None]) + warped.astype(np.float32) * mask[..., None]
     out = base.copy()

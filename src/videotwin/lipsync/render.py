@@ -52,37 +52,49 @@ def target_opening(z: np.ndarray, bank_opening: np.ndarray) -> np.ndarray:
 
 
 def pose_mismatch(base_pose: np.ndarray, bank_pose: np.ndarray) -> np.ndarray:
-    """base_pose: T x 2 (for the base frame of each output frame); bank_pose: N x 2 -> T x N cost."""
-    dyaw = np.abs(base_pose[:, None, 0] - bank_pose[None, :, 0]) / YAW_UNIT_DEGREES
-    dpitch = np.abs(base_pose[:, None, 1] - bank_pose[None, :, 1]) / PITCH_UNIT
+    """base_pose: 2 (one output frame's base frame) or T x 2; bank_pose: N x 2 -> cost N or T x N."""
+    base = np.asarray(base_pose)[..., None, :]
+    dyaw = np.abs(base[..., 0] - bank_pose[:, 0]) / YAW_UNIT_DEGREES
+    dpitch = np.abs(base[..., 1] - bank_pose[:, 1]) / PITCH_UNIT
     return POSE_COST * np.sqrt(dyaw**2 + dpitch**2)
 
 
-def plan(target: np.ndarray, bank_opening: np.ndarray, pose_cost: np.ndarray | None = None) -> np.ndarray:
+def plan(target: np.ndarray, bank_opening: np.ndarray, base_pose: np.ndarray | None = None,
+         bank_pose: np.ndarray | None = None) -> np.ndarray:
     """Bank frame per output frame: the Viterbi path minimising mouth mismatch + pose mismatch + jumps.
 
-    pose_cost: optional T x N (output frame x bank frame) extra cost, see pose_mismatch."""
-    spread = max(float(bank_opening.std()), 1e-6)
-    extra = np.zeros((len(target), len(bank_opening))) if pose_cost is None else pose_cost
-    order = np.argsort(bank_opening)
-    k = min(CANDIDATES, len(bank_opening))
-    cands = []
-    for t, value in enumerate(target):
-        # The k frames cheapest on mouth and pose together.
-        cost_all = MATCH_COST * np.abs(bank_opening - value) / spread + extra[t]
-        cands.append(np.argpartition(cost_all, k - 1)[:k] if k < len(order) else order)
-    cands = np.array(cands)
-    cost = MATCH_COST * np.abs(bank_opening[cands[0]] - target[0]) / spread + extra[0, cands[0]]
+    base_pose: T x 2, the pose of each output frame's base frame; bank_pose: N x 2 (see pose_mismatch).
+    Bank frames whose opening is not finite (no face found) are never chosen. Memory is T x CANDIDATES,
+    so a ten-minute video plans like a ten-second one."""
+    usable = np.isfinite(bank_opening)
+    if not usable.any():
+        raise ValueError("no bank frame has a face")
+    spread = max(float(bank_opening[usable].std()), 1e-6)
+    opening = np.where(usable, bank_opening, np.inf)
+    k = min(CANDIDATES, int(usable.sum()))
+
+    def match_cost(t: int, idx: np.ndarray | None = None) -> np.ndarray:
+        rows = opening if idx is None else opening[idx]
+        cost = MATCH_COST * np.abs(rows - target[t]) / spread
+        if base_pose is not None and bank_pose is not None:
+            cost = cost + pose_mismatch(base_pose[t], bank_pose if idx is None else bank_pose[idx])
+        return cost
+
+    # The k frames cheapest on mouth and pose together, per output frame.
+    cands = np.empty((len(target), k), int)
+    for t in range(len(target)):
+        cost_all = match_cost(t)
+        cands[t] = np.argpartition(cost_all, k - 1)[:k] if k < len(cost_all) else np.argsort(cost_all)[:k]
+    cost = match_cost(0, cands[0])
     back = np.zeros(cands.shape, int)
     for t in range(1, len(target)):
-        match = MATCH_COST * np.abs(bank_opening[cands[t]] - target[t]) / spread + extra[t, cands[t]]
         # transition[i, j]: from candidate i at t-1 to candidate j at t
         consecutive = cands[t][None, :] == cands[t - 1][:, None] + 1
         same = cands[t][None, :] == cands[t - 1][:, None]
         transition = np.where(consecutive | same, 0.0, JUMP_COST)
         total = cost[:, None] + transition
         back[t] = np.argmin(total, axis=0)
-        cost = total[back[t], np.arange(k)] + match
+        cost = total[back[t], np.arange(k)] + match_cost(t, cands[t])
     path = np.zeros(len(target), int)
     j = int(np.argmin(cost))
     for t in range(len(target) - 1, -1, -1):

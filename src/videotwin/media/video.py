@@ -77,7 +77,11 @@ def frames(path: Path, size: tuple[int, int] | None = None, fps: float | None = 
     filters = [f"fps={rate}", f"scale={width}:{height}:flags=bilinear"]
     cmd = [FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-an", "-vf", ",".join(filters),
            "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return _raw_frames(cmd, width, height)
+
+
+def _raw_frames(cmd: list[str], width: int, height: int) -> Iterator[np.ndarray]:
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     frame_bytes = width * height * 3
     try:
         while True:
@@ -93,6 +97,30 @@ def frames(path: Path, size: tuple[int, int] | None = None, fps: float | None = 
             proc.kill()
 
 
+def stream(path: Path, size: tuple[int, int], fps: float, start: int = 0, count: int | None = None,
+           scale_from: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+    """Frames from `start` on of a constant-rate file we wrote (no rate conversion), at `size`
+    (scaled when the file is `scale_from`), found by seeking: quick when `start` is a keyframe (see
+    Encoder's keyint)."""
+    width, height = size
+    # Half a frame early, so rounding never skips frame `start`; accurate seeking drops earlier frames.
+    seek = max(start - 0.5, 0.0) / fps
+    cmd = [FFMPEG, "-nostdin", "-v", "error"]
+    if start > 0:
+        cmd += ["-ss", f"{seek:.6f}"]
+    cmd += ["-i", str(path), "-an"]
+    if scale_from is not None and tuple(scale_from) != tuple(size):
+        cmd += ["-vf", f"scale={width}:{height}:flags=bilinear"]
+    if count is not None:
+        cmd += ["-frames:v", str(count)]
+    return _raw_frames(cmd + ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"], width, height)
+
+
+def read_block(path: Path, size: tuple[int, int], fps: float, start: int, count: int,
+               scale_from: tuple[int, int] | None = None) -> list[np.ndarray]:
+    return list(stream(path, size, fps, start, count, scale_from))
+
+
 # x264 quality (lower is better; 18-23 is visually clean) and speed preset for outputs.
 H264_CRF = 20
 H264_PRESET = "veryfast"
@@ -102,19 +130,25 @@ AAC_BITRATE = "128k"
 class Encoder:
     """Write RGB frames to an H.264 MP4 (yuv420p, +faststart), muxing AAC audio from a file if given.
 
-    The video is cut or padded (last frame held) to the audio's length, so both end together."""
+    The video is cut or padded (last frame held) to the audio's length, so both end together.
+    keyint: a keyframe exactly every this many frames (for files read back in blocks, see read_block)."""
 
     def __init__(self, dest: Path, size: tuple[int, int], fps: float, audio: Path | None = None,
-                 crf: int = H264_CRF, preset: str = H264_PRESET) -> None:
+                 crf: int = H264_CRF, preset: str = H264_PRESET, keyint: int | None = None,
+                 frames: int | None = None) -> None:
         width, height = size
         self.frame_bytes = width * height * 3
         cmd = [FFMPEG, "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
                "-s", f"{width}x{height}", "-r", f"{fps}", "-i", "-"]
         if audio is not None:
-            cmd += ["-i", str(audio), "-map", "0:v", "-map", "1:a", "-c:a", "aac", "-b:a", AAC_BITRATE,
-                    "-af", "apad", "-shortest"]
-        cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-                "-movflags", "+faststart", str(dest)]
+            cmd += ["-i", str(audio), "-map", "0:v", "-map", "1:a", "-c:a", "aac", "-b:a", AAC_BITRATE, "-af", "apad"]
+            # Knowing the frame count, cut both streams at exactly that time (-shortest overshoots the
+            # video's end by up to an audio packet or two).
+            cmd += ["-t", f"{frames / fps:.6f}"] if frames else ["-shortest"]
+        cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p"]
+        if keyint:
+            cmd += ["-g", str(keyint), "-keyint_min", str(keyint), "-sc_threshold", "0"]
+        cmd += ["-movflags", "+faststart", str(dest)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def write(self, frame: np.ndarray) -> None:

@@ -19,9 +19,8 @@ import cv2
 import numpy as np
 
 from videotwin.domain.errors import InputFetchError
-from videotwin.lipsync import footage, model, render
-from videotwin.lipsync.composite import LOWER_FACE
-from videotwin.lipsync.tracking import LEFT_EYE_OUTER, RIGHT_EYE_OUTER, Track, track_video
+from videotwin.lipsync import animate, footage, model
+from videotwin.lipsync.tracking import Track, track_video
 from videotwin.media import video
 from videotwin.media.audio import MediaError, decode, write_wav
 from videotwin.pipelines.base import JobContext, PipelineError
@@ -30,10 +29,9 @@ from videotwin.speech import service, voices
 PREVIEW_TEXT = "Hello! This is my new avatar. I can say anything you type, in your own voice."
 # Output is at most this many pixels on the longer side (1080p).
 MAX_OUTPUT_SIDE_PX = 1920
-# The bank keeps only the lower face of each frame: its landmark box plus this share of the
-# eye-corner distance on every side.
-BANK_MARGIN_SHARE = 0.35
 COVER_JPEG_QUALITY = 90
+# The cover is the calmest face within this many seconds from the start.
+COVER_WINDOW_SECONDS = 5
 ERR_FOOTAGE = 20
 
 
@@ -64,12 +62,12 @@ def run(ctx: JobContext) -> dict:
         raise PipelineError(f"video_url: {problem.message}", ERR_FOOTAGE)
 
     size = video.scaled_size(info.width, info.height, MAX_OUTPUT_SIDE_PX)
-    track = _scaled(track, size)
-    bank, origins = _bank(source, size, track)
-    ctx.progress(0.6)
+    track = animate.scaled_track(track, size)
+    ctx.progress(0.55)
 
     files = {"footage": ctx.output_key("footage" + Path(fetched.url.split("?")[0]).suffix[:8]),
-             "track": ctx.output_key("track.npz"), "cover": ctx.output_key("cover.jpg"),
+             "track": ctx.output_key("track.npz"), "base": ctx.output_key("base.mp4"),
+             "bank": ctx.output_key("bank.zip"), "cover": ctx.output_key("cover.jpg"),
              "preview": ctx.output_key("preview.mp4")}
     ctx.blobs.put_file(files["footage"], source, fetched.content_type or "video/mp4")
     buf = io.BytesIO()
@@ -77,80 +75,44 @@ def run(ctx: JobContext) -> dict:
                         size=np.array(size), opening=track.mouth_opening().astype(np.float32))
     (ctx.workdir / "track.npz").write_bytes(buf.getvalue())
     ctx.blobs.put_file(files["track"], ctx.workdir / "track.npz", "application/octet-stream")
-    cover = _cover(source, size, track)
-    (ctx.workdir / "cover.jpg").write_bytes(cover)
-    ctx.blobs.put_file(files["cover"], ctx.workdir / "cover.jpg", "image/jpeg")
-    ctx.progress(0.65)
 
-    preview = _preview(ctx, source, size, track, bank, origins)
+    # The pack's base video and mouth bank, and the cover: the frame with the most closed mouth in
+    # the first few seconds (a calm face for the listing), all from one decoding pass.
+    window = min(track.frames, int(track.fps * COVER_WINDOW_SECONDS) or 1)
+    pick = int(np.nanargmin(track.mouth_opening()[:window]))
+    cover: dict[str, bytes] = {}
+
+    def keep_cover(i: int, frame: np.ndarray) -> None:
+        if i == pick:
+            cover["jpg"] = cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),
+                                        [cv2.IMWRITE_JPEG_QUALITY, COVER_JPEG_QUALITY])[1].tobytes()
+
+    base, bank = ctx.workdir / "base.mp4", ctx.workdir / "bank.zip"
+    animate.build_pack_media(source, track, base, bank, progress=lambda f: ctx.progress(0.55 + 0.2 * f),
+                             on_frame=keep_cover)
+    (ctx.workdir / "cover.jpg").write_bytes(cover["jpg"])
+    ctx.blobs.put_file(files["cover"], ctx.workdir / "cover.jpg", "image/jpeg")
+    ctx.progress(0.75)
+
+    preview = _preview(ctx, base, bank, size, track)
+    ctx.blobs.put_file(files["base"], base, "video/mp4")
+    ctx.blobs.put_file(files["bank"], bank, "application/zip")
     ctx.blobs.put_file(files["preview"], preview, "video/mp4")
     return {"files": files, "fps": track.fps, "frames": track.frames, "width": size[0], "height": size[1],
             "duration": round(info.duration, 3), "preview_seconds": round(_duration(preview), 3)}
 
 
-def _scaled(track: Track, size: tuple[int, int]) -> Track:
-    sx, sy = size[0] / track.width, size[1] / track.height
-    track.landmarks = track.landmarks * np.array([sx, sy, sx], np.float32)
-    track.width, track.height = size
-    return track
-
-
-def _bank(source: Path, size: tuple[int, int], track: Track) -> tuple[list[np.ndarray], np.ndarray]:
-    """The lower face of every frame (and where each crop sits in its frame)."""
-    crops, origins = [], []
-    for i, frame in enumerate(video.frames(source, size, track.fps)):
-        if i >= track.frames:
-            break
-        lm = track.landmarks[i]
-        eye = float(np.linalg.norm(lm[LEFT_EYE_OUTER, :2] - lm[RIGHT_EYE_OUTER, :2]))
-        pts = lm[LOWER_FACE, :2]
-        margin = BANK_MARGIN_SHARE * eye
-        x0, y0 = np.maximum(np.floor(pts.min(axis=0) - margin).astype(int), 0)
-        x1, y1 = np.minimum(np.ceil(pts.max(axis=0) + margin).astype(int), [size[0], size[1]])
-        crops.append(frame[y0:y1, x0:x1].copy())
-        origins.append((x0, y0))
-    return crops, np.array(origins, np.float32)
-
-
-def _cover(source: Path, size: tuple[int, int], track: Track) -> bytes:
-    """The frame with the most closed mouth in the first few seconds: a calm face for the listing."""
-    window = min(track.frames, int(track.fps * 5) or 1)
-    pick = int(np.nanargmin(track.mouth_opening()[:window]))
-    for i, frame in enumerate(video.frames(source, size, track.fps)):
-        if i == pick:
-            ok, data = cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),
-                                    [cv2.IMWRITE_JPEG_QUALITY, COVER_JPEG_QUALITY])
-            return data.tobytes()
-    raise PipelineError("the video could not be read back", ERR_FOOTAGE)
-
-
-def _preview(ctx: JobContext, source: Path, size: tuple[int, int], track: Track, bank: list[np.ndarray],
-             origins: np.ndarray) -> Path:
+def _preview(ctx: JobContext, base: Path, bank: Path, size: tuple[int, int], track: Track) -> Path:
     wav, audio16 = _speech(ctx)
     n_out = int(np.ceil(len(audio16) / model.SAMPLE_RATE_HZ * track.fps))
     z = model.MouthModel.load().predict(audio16, track.fps, n_out)
-    opening = track.mouth_opening()
-    bases = render.ping_pong(n_out, track.frames)
-    pose = track.pose()
-    sources = render.plan(render.target_opening(z, opening), opening, render.pose_mismatch(pose[bases], pose))
-    if np.any(np.diff(bases) < 0):
-        raise PipelineError("the preview is longer than the footage", ERR_FOOTAGE)
     out = ctx.workdir / "preview.mp4"
-    enc = video.Encoder(out, size, track.fps, audio=wav)
-    frames = video.frames(source, size, track.fps)
-    current, frame = -1, None
+    enc = video.Encoder(out, size, track.fps, audio=wav, frames=n_out)
     try:
-        for t, (b, s) in enumerate(zip(bases, sources, strict=True)):
-            while current < b:
-                frame = next(frames)
-                current += 1
-            shifted = track.landmarks[s].copy()
-            shifted[:, :2] -= origins[s]
-            enc.write(render.composite(frame, track.landmarks[b], bank[s], shifted))
-            if t % 10 == 0:
-                ctx.progress(0.65 + 0.35 * t / n_out)
+        speaker = animate.FootageSpeaker(base, bank, track, size)
+        for frame in speaker.frames(z, progress=lambda f: ctx.progress(0.75 + 0.25 * f)):
+            enc.write(frame)
     finally:
-        frames.close()
         enc.close()
     return out
 
@@ -169,7 +131,6 @@ def _speech(ctx: JobContext) -> tuple[Path, np.ndarray]:
 
 def run_photo(ctx: JobContext) -> dict:
     from videotwin.inference.face import FaceTracker
-    from videotwin.lipsync.photo import PhotoAnimator, natural_motion, target_opening
 
     source = ctx.workdir / "source"
     try:
@@ -219,17 +180,13 @@ def run_photo(ctx: JobContext) -> dict:
 
     wav, audio16 = _speech(ctx)
     n_out = int(np.ceil(len(audio16) / model.SAMPLE_RATE_HZ * PHOTO_FPS))
-    opening = target_opening(model.MouthModel.load().predict(audio16, PHOTO_FPS, n_out))
-    animator = PhotoAnimator(rgb, obs.landmarks)
-    motion = natural_motion(n_out, PHOTO_FPS, animator.eye)
+    z = model.MouthModel.load().predict(audio16, PHOTO_FPS, n_out)
     out = ctx.workdir / "preview.mp4"
-    enc = video.Encoder(out, size, PHOTO_FPS, audio=wav)
+    enc = video.Encoder(out, size, PHOTO_FPS, audio=wav, frames=n_out)
     try:
-        for t in range(n_out):
-            enc.write(animator.frame(float(opening[t]), float(motion.blink[t]), float(motion.roll[t]),
-                                     float(motion.scale[t]), tuple(motion.shift[t])))
-            if t % 10 == 0:
-                ctx.progress(0.3 + 0.7 * t / n_out)
+        speaker = animate.PhotoSpeaker(rgb, obs.landmarks)
+        for frame in speaker.frames(z, PHOTO_FPS, progress=lambda f: ctx.progress(0.3 + 0.7 * f)):
+            enc.write(frame)
     finally:
         enc.close()
     ctx.blobs.put_file(files["preview"], out, "video/mp4")

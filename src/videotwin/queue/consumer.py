@@ -49,8 +49,8 @@ def run_worker(settings: Settings, parent_pid: int | None = None) -> None:
                 log.exception("reaper round failed")
 
     threading.Thread(target=reaper, name="reaper", daemon=True).start()
-    log.info("worker %s ready: kinds %s, queue %s", worker.id, ", ".join(registry.kinds()) or "(none)",
-             settings.resolved_queue_url)
+    log.info("worker %s ready: kinds %s, pool %s, queue %s", worker.id, ", ".join(registry.kinds()) or "(none)",
+             settings.worker_pool, settings.resolved_queue_url)
     consumer = Consumer(
         runtime.queue.huey, workers=settings.worker_concurrency, worker_type="thread", periodic=False,
         initial_delay=QUEUE_POLL_MIN_SECONDS, max_delay=settings.queue_poll_max_seconds,

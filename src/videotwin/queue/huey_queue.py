@@ -23,11 +23,25 @@ def build_huey(queue_url: str, name: str = "videotwin") -> Huey:
     raise ValueError(f"VIDEOTWIN_QUEUE_URL: {queue_url!r} is neither sqlite:///path nor redis://...")
 
 
-class TaskQueue:
-    """Sends job ids to workers. The worker side passes `execute` to run each id it receives."""
+DEFAULT_POOL = "default"
 
-    def __init__(self, queue_url: str, execute: Callable[[str], None] | None = None) -> None:
-        self.huey = build_huey(queue_url)
+
+def huey_name(pool: str) -> str:
+    return "videotwin" if pool == DEFAULT_POOL else f"videotwin-{pool}"
+
+
+def _elsewhere(job_id: str) -> None:
+    raise RuntimeError(f"job {job_id} belongs to another pool's workers")
+
+
+class TaskQueue:
+    """Sends job ids to workers, one Huey queue per pool. The worker side passes `execute` to run each
+    id it receives from its own pool."""
+
+    def __init__(self, queue_url: str, execute: Callable[[str], None] | None = None, pool: str = DEFAULT_POOL
+                 ) -> None:
+        self.queue_url, self.pool = queue_url, pool
+        self.huey = build_huey(queue_url, huey_name(pool))
         self._execute = execute
 
         def run_job(job_id: str) -> None:
@@ -35,10 +49,14 @@ class TaskQueue:
                 raise RuntimeError("this process only enqueues jobs")
             self._execute(job_id)
 
-        self._task = self.huey.task(name=TASK_NAME)(run_job)
+        self._senders = {pool: self.huey.task(name=TASK_NAME)(run_job)}
 
-    def enqueue(self, job_id: str) -> None:
-        self._task(job_id)
+    def enqueue(self, job_id: str, queue: str = DEFAULT_POOL) -> None:
+        sender = self._senders.get(queue)
+        if sender is None:
+            sender = self._senders[queue] = build_huey(self.queue_url, huey_name(queue)).task(name=TASK_NAME)(
+                _elsewhere)
+        sender(job_id)
 
     def pending_count(self) -> int:
         return self.huey.pending_count()

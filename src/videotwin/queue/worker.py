@@ -185,8 +185,7 @@ class Worker:
             reaped = jobs.reap_expired(session)
             stale = jobs.stale_queued(session, s.requeue_after_seconds)
             self._announce(session)
-        for job_id in reaped.requeued + stale:
-            self.runtime.queue.enqueue(job_id)
+        self._resend(reaped.requeued + stale)
         if reaped.requeued:
             log.warning("re-queued jobs whose worker stopped: %s", ", ".join(reaped.requeued))
         with self.runtime.db.read() as session:
@@ -215,7 +214,17 @@ class Worker:
                 if jobs.release(session, job_id, self.id):
                     released.append(job_id)
             session.execute(delete(WorkerRow).where(WorkerRow.id == self.id))
+        self._resend(released)
         for job_id in released:
-            self.runtime.queue.enqueue(job_id)
             log.info("job %s handed back to the queue", job_id)
         return released
+
+    def _resend(self, job_ids: list[str]) -> None:
+        """Send each job again to its own pool's queue."""
+        if not job_ids:
+            return
+        with self.runtime.db.read() as session:
+            found = [jobs.get_any(session, job_id) for job_id in job_ids]
+        for job in found:
+            if job is not None:
+                self.runtime.queue.enqueue(job.id, queue=job.queue)

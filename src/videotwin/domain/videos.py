@@ -1,0 +1,245 @@
+"""Avatar videos (video/generate): an anchor says an audio track or a text, optionally matted onto a
+background and captioned. A video is a job of kind video.generate; its `_id` is the job's id.
+
+Everything that can be checked without the media is checked here, before anything is charged; what
+needs the audio itself (not audio, silent, too long) fails the job, which refunds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from videotwin.db.tables import UserRow
+from videotwin.domain import avatars, backgrounds, jobs, speech
+from videotwin.domain.errors import BadInput
+from videotwin.domain.ids import is_id
+from videotwin.media import colour
+from videotwin.speech import clone, langid, scripts, voices
+from videotwin.storage.fetch import check_url
+
+if TYPE_CHECKING:
+    from videotwin.runtime import Runtime
+
+KIND = "video.generate"
+RESOLUTIONS = (480, 720, 1080)
+MAX_TITLE_CHARS = 40
+# Text spoken by video/generate itself (msg without audioSrc), characters.
+MAX_TEXT_CHARS = 5000
+# A2E's error code for both background ids in one request.
+CODE_BOTH_BACKGROUNDS = 30005
+# The person box must keep at least this share of its area inside the canvas.
+MIN_PERSON_INSIDE_SHARE = 0.5
+# The canvas may be at most this many times the output resolution in editor units (a sanity bound).
+MAX_CANVAS_UNITS = 10_000
+CAPTION_FIELDS = ("font_family", "font_size", "color", "stroke_color", "stroke_width", "background_color",
+                  "subtitle_position", "language")
+DEFAULT_CAPTION = {"font_size": 0.05, "color": "rgba(255,255,255,1)", "stroke_color": "rgba(0,0,0,1)",
+                   "stroke_width": 0.08, "background_color": "rgba(0,0,0,0)", "subtitle_position": 0.85}
+
+
+class BothBackgrounds(BadInput):
+    """back_id and custom_back_id together (A2E code 30005)."""
+
+    code = CODE_BOTH_BACKGROUNDS
+
+
+@dataclass(frozen=True)
+class VideoStatus:
+    """A2E's avatar-video words: init (accepted), start, pending (queued again), process, copy (storing
+    the result), success, fail (also cancelled)."""
+
+    # Progress from which the job is storing its result (the pipeline reports it then).
+    COPY_FROM = 0.97
+
+    @staticmethod
+    def of(job: jobs.Job) -> str:
+        if job.status == jobs.QUEUED:
+            return "init" if job.attempts == 0 else "pending"
+        if job.status == jobs.RUNNING:
+            if job.progress <= 0.0:
+                return "start"
+            return "copy" if job.progress >= VideoStatus.COPY_FROM else "process"
+        return "success" if job.status == jobs.SUCCEEDED else "fail"
+
+
+def parse_colour(value: str, field: str) -> list[float]:
+    try:
+        return list(colour.parse(value))
+    except ValueError as exc:
+        raise BadInput(field, str(exc)) from None
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    anchor_id: str
+    anchor_type: int
+    title: str | None = None
+    audio_src: str | None = None
+    msg: str | None = None
+    custom_voice: str | None = None
+    resolution: int = 1080
+    back_id: str | None = None
+    custom_back_id: str | None = None
+    color: str | None = None
+    canvas: dict[str, float | None] | None = None  # web_bg_width/height, web_people_width/height/x/y
+    captions: bool = False
+    caption_align: dict[str, Any] | None = None
+    public_pool: bool | None = None
+    webhook_url: str | None = None
+    webhook_token: str | None = None
+
+
+def _blank(value: str | None) -> str | None:
+    return value if value is not None and value.strip() else None
+
+
+def _canvas(fields: dict[str, float | None] | None) -> dict | None:
+    """The editor's canvas and the person's box on it, checked; None when not given."""
+    fields = {k: v for k, v in (fields or {}).items() if v is not None}
+    if not fields:
+        return None
+    for name, value in fields.items():
+        if not 0 <= value <= MAX_CANVAS_UNITS:
+            raise BadInput(name, f"{value} is outside 0-{MAX_CANVAS_UNITS}")
+    w, h = fields.get("web_bg_width"), fields.get("web_bg_height")
+    if not w or not h:
+        raise BadInput("web_bg_width", "web_bg_width and web_bg_height (the canvas size, both above 0) are needed "
+                                       "with the web_people_* fields")
+    pw, ph = fields.get("web_people_width"), fields.get("web_people_height")
+    if pw is None and ph is None:
+        return {"width": w, "height": h, "people": None}
+    if not pw or not ph:
+        raise BadInput("web_people_width", "web_people_width and web_people_height must both be above 0")
+    x, y = fields.get("web_people_x", 0.0), fields.get("web_people_y", 0.0)
+    inside_w = max(0.0, min(x + pw, w) - max(x, 0.0))
+    inside_h = max(0.0, min(y + ph, h) - max(y, 0.0))
+    if inside_w * inside_h < MIN_PERSON_INSIDE_SHARE * pw * ph:
+        raise BadInput("web_people_x", f"the person's box ({pw:g}x{ph:g} at {x:g},{y:g}) lies mostly outside the "
+                                       f"{w:g}x{h:g} canvas; at least half of it must be on the canvas")
+    return {"width": w, "height": h, "people": [x, y, pw, ph]}
+
+
+def _captions(align: dict[str, Any] | None) -> dict[str, Any]:
+    style = dict(DEFAULT_CAPTION)
+    for name, value in (align or {}).items():
+        field = f"captionAlign.{name}"
+        if name not in CAPTION_FIELDS:
+            raise BadInput(field, f"is not a caption setting; accepted: {', '.join(CAPTION_FIELDS)}")
+        if value is None:
+            continue
+        if name in ("color", "stroke_color", "background_color"):
+            if not isinstance(value, str):
+                raise BadInput(field, "expected a colour string such as rgba(255,255,255,1)")
+            style[name] = value
+            parse_colour(value, field)
+        elif name in ("font_size", "stroke_width", "subtitle_position"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise BadInput(field, f"{value!r} is not a number")
+            limits = {"font_size": (0.01, 200), "stroke_width": (0, 0.5), "subtitle_position": (0, 1)}[name]
+            if not limits[0] <= value <= limits[1]:
+                raise BadInput(field, f"{value} is outside {limits[0]}-{limits[1]}")
+            style[name] = float(value)
+        elif not isinstance(value, str) or len(value) > 64:
+            raise BadInput(field, "expected a short string")
+        else:
+            style[name] = value
+    return style
+
+
+def _anchor_inputs(anchor: avatars.Anchor) -> dict[str, Any]:
+    files = anchor.files
+    kind = "image" if "image" in files else "video"
+    return {"id": anchor.id, "kind": kind, "gender": anchor.gender, "files": files,
+            "fps": anchor.job.outputs.get("fps"), "width": anchor.job.outputs.get("width"),
+            "height": anchor.job.outputs.get("height")}
+
+
+def _voice(runtime: Runtime, owner_id: str, text: str, custom_voice: str | None, gender: str) -> dict[str, Any]:
+    if custom_voice is not None:
+        tts_id, user_voice_id = (None, custom_voice) if is_id(custom_voice) else (custom_voice, None)
+        voice, profile = speech.resolve_voice(runtime, owner_id, tts_id, user_voice_id, field="custom_voice")
+    else:
+        code, _confidence = langid.detect(text)
+        voice = voices.default_voice(code or "en", gender)
+        if voice is None:
+            raise BadInput("msg", f"no voice speaks {code!r}; give custom_voice (anchor/voice_list lists voices)")
+        profile = None
+    problem = scripts.language_problem(text, voice.language)
+    if problem:
+        raise BadInput("msg", problem)
+    return {"voice_id": voice.id, "language": voice.language,
+            "clone": clone.profile_to_dict(profile) if profile is not None else None}
+
+
+def _pool(session: Session, runtime: Runtime, owner_id: str, public_pool: bool | None) -> str:
+    """The queue a video goes to: the user's dedicated pool if the operator configured one, unless the
+    request (isToPublicPool) or the user's setting (video/auto-public-pool) sends it to the shared one."""
+    user = session.get(UserRow, owner_id)
+    dedicated = runtime.settings.dedicated_pools.get(user.username) if user is not None else None
+    to_public = public_pool if public_pool is not None else bool(user and user.auto_public_pool)
+    return jobs.DEFAULT_QUEUE if to_public or not dedicated else dedicated
+
+
+def generate(runtime: Runtime, owner_id: str, req: GenerateRequest) -> jobs.Job:
+    """Check the request, charge it, queue the job."""
+    if req.anchor_type not in (avatars.SYSTEM, avatars.CUSTOM):
+        raise BadInput("anchor_type", f"{req.anchor_type} is not 0 (system avatar) or 1 (your own avatar)")
+    if req.resolution not in RESOLUTIONS:
+        raise BadInput("resolution", f"{req.resolution} is not one of {', '.join(map(str, RESOLUTIONS))}")
+    title = (req.title or "").strip() or "Avatar video"
+    if len(title) > MAX_TITLE_CHARS:
+        raise BadInput("title", f"is {len(title)} characters; at most {MAX_TITLE_CHARS} are accepted")
+    audio_src, text = _blank(req.audio_src), _blank(req.msg)
+    if (audio_src is None) == (text is None):
+        raise BadInput("audioSrc", "give exactly one of audioSrc (the speech, e.g. from video/send_tts) or msg "
+                                   "(a text for the avatar to say)")
+    if audio_src is not None:
+        check_url(audio_src, "audioSrc")
+    elif len(text) > MAX_TEXT_CHARS:
+        raise BadInput("msg", f"is {len(text)} characters; at most {MAX_TEXT_CHARS} are accepted")
+    back_id, custom_back_id, color = _blank(req.back_id), _blank(req.custom_back_id), _blank(req.color)
+    if back_id is not None and custom_back_id is not None:
+        raise BothBackgrounds("custom_back_id", "give back_id (a system background) or custom_back_id (one of "
+                                                "yours), not both")
+    canvas = _canvas(req.canvas)
+    with runtime.db.read() as session:
+        anchor = avatars.usable_anchor(session, owner_id, req.anchor_id)
+        if anchor.anchor_type != req.anchor_type:
+            raise BadInput("anchor_type", f"avatar {req.anchor_id!r} is anchor_type {anchor.anchor_type}, "
+                                          f"not {req.anchor_type}")
+        background = None
+        if back_id is not None:
+            bg = backgrounds.system(back_id)
+            background = {"kind": "image", "id": bg.id, "key": bg.image_key}
+        elif custom_back_id is not None:
+            bg = backgrounds.owned(session, owner_id, custom_back_id)
+            background = {"kind": "image", "id": bg.id, "key": bg.image_key}
+        elif color is not None:
+            background = {"kind": "color", "rgba": parse_colour(color, "color")}
+        queue = _pool(session, runtime, owner_id, req.public_pool)
+    inputs: dict[str, Any] = {
+        "anchor": _anchor_inputs(anchor), "anchor_type": anchor.anchor_type, "audio_url": audio_src, "text": text,
+        "resolution": req.resolution,
+        "background": background, "canvas": canvas,
+        "captions": _captions(req.caption_align) if req.captions else None,
+        "max_audio_seconds": runtime.settings.max_video_audio_seconds,
+    }
+    if text is not None:
+        inputs["voice"] = _voice(runtime, owner_id, text, _blank(req.custom_voice), anchor.gender)
+    price = runtime.settings.prices.video_coins
+    with runtime.db.write() as session:
+        job = jobs.submit(session, owner_id=owner_id, kind=KIND, name=title, inputs=inputs,
+                          max_attempts=runtime.settings.job_max_attempts,
+                          cost=jobs.Cost("coins", price) if price else None, webhook_url=req.webhook_url,
+                          webhook_token=req.webhook_token, queue=queue)
+    runtime.queue.enqueue(job.id, queue=queue)
+    return job
+
+
+def set_auto_public_pool(runtime: Runtime, owner_id: str, value: bool) -> bool:
+    with runtime.db.write() as session:
+        user = session.get(UserRow, owner_id)
+        user.auto_public_pool = value
+    return value
