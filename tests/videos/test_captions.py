@@ -18,7 +18,7 @@ def style(language="en", px=40):
 
 
 def timed(text: str, step: float = 0.3) -> list[Word]:
-    return [Word(w, i * step, i * step + step * 0.8) for i, w in enumerate(text.split())]
+    return [Word(i * step, i * step + step * 0.8, w) for i, w in enumerate(text.split())]
 
 
 def test_cjk_text_is_split_per_character_and_punctuation_stays_attached():
@@ -28,7 +28,7 @@ def test_cjk_text_is_split_per_character_and_punctuation_stays_attached():
 
 
 def test_known_text_takes_the_recognised_words_times_and_fills_the_gaps():
-    heard = [Word(" hello", 0.0, 0.4), Word(" word", 0.5, 0.9), Word(" today", 1.5, 2.0)]
+    heard = [Word(0.0, 0.4, " hello"), Word(0.5, 0.9, " word"), Word(1.5, 2.0, " today")]
     aligned = captions.align_text("Hello, world! How are you today?", heard)
     assert [w.text for w in aligned] == ["Hello,", "world!", "How", "are", "you", "today?"]
     assert aligned[0].start == 0.0 and aligned[-1].start == 1.5
@@ -48,7 +48,7 @@ def test_cues_fit_the_frame_width_and_break_at_sentences_and_pauses():
             assert f.getlength(line) <= captions.LINE_WIDTH_SHARE * 480
     assert any(c.lines[-1].endswith("line.") for c in cue_list)  # the sentence ends a cue
     assert cue_list[-1].lines == ("Next one.",)
-    paused = [Word("one", 0.0, 0.3), Word("two", 2.0, 2.3)]
+    paused = [Word(0.0, 0.3, "one"), Word(2.0, 2.3, "two")]
     assert len(captions.cues(paused, style(), 480)) == 2
     assert all(a.end <= b.start for a, b in zip(cue_list, cue_list[1:], strict=False))
 

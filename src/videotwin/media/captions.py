@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from videotwin.inference.whisper import Word  # (start, end, text): a timed word, heard or aligned
+
 FONT_PATH = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 # Faces inside the .ttc: the same glyphs for Latin and Cyrillic, regional forms for Han characters.
 FONT_INDEX = {"ja": 0, "ko": 1, "zh": 2, "zh-tw": 3}
@@ -32,13 +34,6 @@ LINE_WIDTH_SHARE = 0.88
 HOLD_SECONDS = 0.4
 LINE_SPACING = 1.2
 SENTENCE_END = re.compile(r"[.!?。！？…]$")
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    start: float
-    end: float
 
 
 @dataclass(frozen=True)
@@ -99,7 +94,7 @@ def align_text(text: str, heard: list[Word]) -> list[Word]:
     for w in heard:  # recognised words split the same way, time shared evenly
         parts = tokens(w.text) or [w.text.strip()]
         step = (w.end - w.start) / len(parts)
-        pieces += [Word(p, w.start + i * step, w.start + (i + 1) * step) for i, p in enumerate(parts)]
+        pieces += [Word(w.start + i * step, w.start + (i + 1) * step, p) for i, p in enumerate(parts)]
     if not known:
         return []
     if not pieces:
@@ -128,7 +123,7 @@ def align_text(text: str, heard: list[Word]) -> list[Word]:
         for k in range(i, j):
             times[k] = (left + (k - i) * step, left + (k - i + 1) * step)
         i = j
-    return [Word(t, *times[n]) for n, t in enumerate(known)]
+    return [Word(*times[n], t) for n, t in enumerate(known)]
 
 
 def heard_words(heard: list[Word]) -> list[Word]:

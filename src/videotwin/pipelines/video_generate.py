@@ -282,8 +282,7 @@ def _captions(ctx: JobContext, audio16: np.ndarray, text: str | None, spec: dict
     language = spec.get("language") or voice_language
     heard = whisper.transcribe(ctx.settings.models_dir, audio16, language=language, word_timestamps=True)
     language = language or heard.language
-    words = [captions.Word(w.text, w.start, w.end) for w in heard.words]
-    timed = captions.align_text(text, words) if text else captions.heard_words(words)
+    timed = captions.align_text(text, heard.words) if text else captions.heard_words(heard.words)
     font_size = spec["font_size"]
     font_px = int(round(font_size * min(size) if font_size <= 1 else font_size))
     stroke = spec["stroke_width"]
