@@ -31,6 +31,9 @@ class Prices(BaseModel):
     avatar_create_coins: int = Field(default=20, ge=0)
     # Diamonds per photo avatar (A2E charges image avatars in diamonds).
     photo_avatar_diamonds: int = Field(default=1, ge=0)
+    # Diamonds per personalised lip-sync training (userVideoTwin/continueTraining; A2E: 1); refunded
+    # if it fails.
+    lipsync_training_diamonds: int = Field(default=1, ge=0)
     # Coins per avatar video (video/generate); refunded if it fails.
     video_coins: int = Field(default=10, ge=0)
 

@@ -208,3 +208,17 @@ class BackgroundRow(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LipsyncModelRow(Base):
+    """One continue-training run of an avatar (userVideoTwin/continueTraining). Its job's outputs hold
+    the model file, the held-out metrics and whether it was switched in."""
+
+    __tablename__ = "lipsync_models"
+
+    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    twin_id: Mapped[str] = mapped_column(String(ID_LEN), index=True)
+    anchor_id: Mapped[str] = mapped_column(String(ID_LEN), index=True)
+    job_id: Mapped[str] = mapped_column(String(ID_LEN))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from videotwin.db.tables import AnchorRow, JobRow, VideoTwinRow
-from videotwin.domain import jobs
+from videotwin.domain import jobs, lipsync_models
 from videotwin.domain.errors import BadInput, NotFound
 from videotwin.domain.ids import is_id, new_id, utcnow
 from videotwin.storage.fetch import check_url
@@ -43,11 +43,22 @@ class Twin:
     anchor_id: str
     created_at: datetime
     updated_at: datetime
-    job: jobs.Job
+    job: jobs.Job  # the making
+    training: jobs.Job | None = None  # the newest continue-training run, if any
+    model: lipsync_models.InUse | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.job.status == jobs.SUCCEEDED
+
+    @property
+    def latest_job(self) -> jobs.Job:
+        """The job the record's status follows: the making, then each continue-training run."""
+        return self.training if self.training is not None and self.ready else self.job
 
     @property
     def current_status(self) -> str:
-        return STATUS_WORDS.of(self.job)
+        return STATUS_WORDS.of(self.latest_job)
 
     @property
     def files(self) -> dict[str, str]:
@@ -74,9 +85,15 @@ class Anchor:
         return self.job.outputs.get("files", {}) if self.ready else {}
 
 
-def _twin(row: VideoTwinRow, job: JobRow) -> Twin:
+def _twin(row: VideoTwinRow, job: JobRow, session: Session | None = None) -> Twin:
+    training, model = None, None
+    if session is not None:
+        history = lipsync_models.runs(session, None, row.id)
+        training = history[0].job if history else None
+        model = lipsync_models.in_use(session, row.id)
     return Twin(row.id, row.owner_id, row.name, row.gender, row.source_kind, row.source_url, row.background_image,
-                row.background_color, row.anchor_id, row.created_at, row.updated_at, jobs.Job.from_row(job))
+                row.background_color, row.anchor_id, row.created_at, row.updated_at, jobs.Job.from_row(job),
+                training, model)
 
 
 def _anchor(row: AnchorRow, job: JobRow) -> Anchor:
@@ -133,7 +150,7 @@ def _owned(session: Session, owner_id: str, twin_id: str) -> tuple[VideoTwinRow,
 
 
 def get(session: Session, owner_id: str, twin_id: str) -> Twin:
-    return _twin(*_owned(session, owner_id, twin_id))
+    return _twin(*_owned(session, owner_id, twin_id), session)
 
 
 def many(session: Session, owner_id: str, ids: list[str]) -> list[Twin]:
@@ -155,22 +172,24 @@ def records(session: Session, owner_id: str, *, status: str | None, page: int, p
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.execute(base.order_by(VideoTwinRow.created_at.desc(), VideoTwinRow.id.desc())
                            .offset((page - 1) * page_size).limit(page_size)).all()
-    return [_twin(r, j) for r, j in rows], total
+    return [_twin(r, j, session) for r, j in rows], total
 
 
 def remove(runtime: Runtime, owner_id: str, twin_id: str) -> None:
-    """Delete the avatar, its anchor and every file; a job still running is told to stop, a queued
-    one is cancelled and refunded."""
+    """Delete the avatar, its anchor, its personalised models and every file; a making or training
+    still running is told to stop, a queued one is cancelled and refunded."""
     with runtime.db.write() as session:
         row, job = _owned(session, owner_id, twin_id)
         if job.status in (jobs.QUEUED, jobs.RUNNING):
             jobs.cancel(session, owner_id, job.id)
+        training_jobs = lipsync_models.remove_for_twin(session, owner_id, twin_id)
         anchor = session.get(AnchorRow, row.anchor_id)
         if anchor is not None:
             session.delete(anchor)
         session.delete(row)
         job_id = job.id
-    runtime.blobs.delete_prefix(f"{user_prefix(owner_id)}jobs/{job_id}/")
+    for removed in [job_id, *training_jobs]:
+        runtime.blobs.delete_prefix(f"{user_prefix(owner_id)}jobs/{removed}/")
 
 
 def anchors(session: Session, owner_id: str, *, anchor_type: int | None = None, twin_id: str | None = None,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from videotwin.db.tables import UserRow
-from videotwin.domain import avatars, backgrounds, jobs, speech
+from videotwin.domain import avatars, backgrounds, jobs, lipsync_models, speech
 from videotwin.domain.errors import BadInput
 from videotwin.domain.ids import is_id
 from videotwin.media import colour
@@ -148,10 +148,12 @@ def _captions(align: dict[str, Any] | None) -> dict[str, Any]:
     return style
 
 
-def _anchor_inputs(anchor: avatars.Anchor) -> dict[str, Any]:
+def _anchor_inputs(session: Session, anchor: avatars.Anchor) -> dict[str, Any]:
     files = anchor.files
     kind = "image" if "image" in files else "video"
-    return {"id": anchor.id, "kind": kind, "gender": anchor.gender, "files": files,
+    # The personalised lip-sync model, when one was trained and beat the universal one.
+    used = lipsync_models.in_use(session, anchor.twin_id)
+    return {"id": anchor.id, "kind": kind, "gender": anchor.gender, "files": files, "model": used.model_key,
             "fps": anchor.job.outputs.get("fps"), "width": anchor.job.outputs.get("width"),
             "height": anchor.job.outputs.get("height")}
 
@@ -219,8 +221,9 @@ def generate(runtime: Runtime, owner_id: str, req: GenerateRequest) -> jobs.Job:
         elif color is not None:
             background = {"kind": "color", "rgba": parse_colour(color, "color")}
         queue = _pool(session, runtime, owner_id, req.public_pool)
+        anchor_inputs = _anchor_inputs(session, anchor)
     inputs: dict[str, Any] = {
-        "anchor": _anchor_inputs(anchor), "anchor_type": anchor.anchor_type, "audio_url": audio_src, "text": text,
+        "anchor": anchor_inputs, "anchor_type": anchor.anchor_type, "audio_url": audio_src, "text": text,
         "resolution": req.resolution,
         "background": background, "canvas": canvas,
         "captions": _captions(req.caption_align) if req.captions else None,

@@ -6,8 +6,9 @@ from videotwin.pipelines.base import Registry
 
 
 def register_builtin(registry: Registry) -> None:
-    from videotwin.pipelines import avatar_create, video_generate, voice_clone
+    from videotwin.pipelines import avatar_create, lipsync_train, video_generate, voice_clone
 
     registry.add("voice.clone", voice_clone.run)
     registry.add("avatar.create", avatar_create.run)
     registry.add("video.generate", video_generate.run)
+    registry.add("lipsync.train", lipsync_train.run)

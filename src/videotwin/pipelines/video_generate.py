@@ -22,7 +22,7 @@ import numpy as np
 
 from videotwin.domain.errors import InputFetchError
 from videotwin.inference import whisper
-from videotwin.lipsync import animate, model
+from videotwin.lipsync import animate, model, personal
 from videotwin.lipsync.tracking import Track
 from videotwin.media import captions, colour, matting, video
 from videotwin.media.audio import MediaError, decode, rms_dbfs, write_wav
@@ -192,11 +192,11 @@ def _avatar(ctx: JobContext, anchor: dict):
     return speak_footage, track.fps, (track.width, track.height)
 
 
-def _model(ctx: JobContext, anchor: dict) -> model.MouthModel:
+def _model(ctx: JobContext, anchor: dict):
     """The universal model (a personalised one, once trained for this avatar, takes its place)."""
     key = anchor.get("model")
     if key and ctx.blobs.exists(key):
-        return model.MouthModel.load(ctx.blobs.local_path(key))
+        return personal.load(ctx.blobs.local_path(key), ctx.settings.models_dir)
     return model.MouthModel.load()
 
 

@@ -14,12 +14,14 @@ from videotwin.api.schemas.avatars import (
     AnchorOut,
     BatchBody,
     CharacterListBody,
+    ContinueTrainingBody,
+    LipsyncModelOut,
     StartTrainingBody,
     TwinIdBody,
     TwinOut,
 )
 from videotwin.api.schemas.common import DEFAULT_PAGE_SIZE, Page, PageNum, PageSize, iso
-from videotwin.domain import avatars
+from videotwin.domain import avatars, lipsync_models
 from videotwin.domain.errors import BadInput
 
 router = APIRouter(tags=["avatars"])
@@ -27,17 +29,19 @@ router = APIRouter(tags=["avatars"])
 
 def twin_out(t: avatars.Twin, url_for) -> TwinOut:
     files = t.files
-    done = t.current_status == "completed"
+    model = t.model
     return TwinOut(
         id=t.id, name=t.name, gender=t.gender, current_status=t.current_status,
         video_url=t.source_url if t.source_kind == "video" else None,
         image_url=t.source_url if t.source_kind == "image" else None,
-        anchor_id=t.anchor_id if done else None,
+        anchor_id=t.anchor_id if t.ready else None,
         preview_result_url=url_for(files["preview"]) if "preview" in files else None,
         video_cover=url_for(files["cover"]) if "cover" in files else None,
         video_backgroud_image=t.background_image, video_backgroud_color=t.background_color,
         video_background_image=t.background_image, video_background_color=t.background_color,
-        **task_fields(t.job, t.created_at))
+        lipsync_model=model.kind if model and t.ready else None, lipsync_model_id=model.model_id if model else None,
+        lipsync_model_reason=model.reason if model and t.ready else None,
+        **task_fields(t.latest_job, t.created_at))
 
 
 def anchor_out(a: avatars.Anchor, url_for) -> AnchorOut:
@@ -90,6 +94,43 @@ def remove(request: Request, body: TwinIdBody, runtime: RuntimeDep, me: Principa
     """Delete the avatar, its anchor, pack, models and files (a making in progress is stopped)."""
     avatars.remove(runtime, me.user.id, body.id)
     return ok(request, {})
+
+
+def _continue_training(request: Request, body: ContinueTrainingBody, runtime, me):
+    run = lipsync_models.start(runtime, me.user.id, body.id, webhook_url=body.webhook_url,
+                               webhook_token=body.webhook_token)
+    with runtime.db.read() as session:
+        return ok(request, twin_out(avatars.get(session, me.user.id, run.twin_id), runtime.url_for))
+
+
+@router.post("/api/v1/userVideoTwin/continueTraining", response_model=Envelope[TwinOut])
+def continue_training(request: Request, body: ContinueTrainingBody, runtime: RuntimeDep, me: PrincipalDep):
+    """Train a personalised lip-sync model on the avatar's own footage (diamonds). The avatar's record
+    follows the run (current_status); when it ends, the better model is used from then on."""
+    return _continue_training(request, body, runtime, me)
+
+
+@router.post("/api/v1/userVideoTwin/continueTranining", response_model=Envelope[TwinOut])
+def continue_tranining(request: Request, body: ContinueTrainingBody, runtime: RuntimeDep, me: PrincipalDep):
+    """A2E's spelling of continueTraining."""
+    return _continue_training(request, body, runtime, me)
+
+
+def lipsync_model_out(run: lipsync_models.LipsyncModel, in_use_id: str | None) -> LipsyncModelOut:
+    return LipsyncModelOut(id=run.id, user_video_twin_id=run.twin_id, anchor_id=run.anchor_id,
+                           current_status=run.current_status, in_use=run.id == in_use_id,
+                           better_than_universal=run.better, reason=run.reason, metrics=run.metrics,
+                           **task_fields(run.job, run.created_at))
+
+
+@router.get("/api/v1/userVideoTwin/lipsyncModels", response_model=Envelope[list[LipsyncModelOut]])
+def lipsync_model_list(request: Request, runtime: RuntimeDep, me: PrincipalDep,
+                       user_video_twin_id: Annotated[str | None, Query(max_length=64)] = None):
+    """Your personalised lip-sync models (every continue-training run), newest first."""
+    with runtime.db.read() as session:
+        found = lipsync_models.runs(session, me.user.id, user_video_twin_id or None)
+        used = {t: lipsync_models.in_use(session, t).model_id for t in {r.twin_id for r in found}}
+    return ok(request, [lipsync_model_out(r, used[r.twin_id]) for r in found])
 
 
 @router.get("/api/v1/userVideoTwin/{twin_id}", response_model=Envelope[TwinOut])

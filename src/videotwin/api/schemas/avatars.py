@@ -30,6 +30,12 @@ class TwinIdBody(Body):
     id: IdIn
 
 
+class ContinueTrainingBody(Body):
+    id: IdIn
+    webhook_url: str | None = Field(default=None, max_length=2048)
+    webhook_token: str | None = Field(default=None, max_length=256)
+
+
 class BatchBody(Body):
     ids: list[str] = Field(min_length=1, max_length=100)
 
@@ -57,6 +63,10 @@ class TwinOut(TaskFields):
     video_backgroud_color: str | None
     video_background_image: str | None
     video_background_color: str | None
+    lipsync_model: str | None = Field(default=None, description="the model the avatar speaks with: universal or "
+                                                                "personal (after continueTraining)")
+    lipsync_model_id: str | None = Field(default=None, description="the personalised model in use, if any")
+    lipsync_model_reason: str | None = Field(default=None, description="why that model is in use")
 
 
 class AnchorOut(Out):
@@ -69,3 +79,15 @@ class AnchorOut(Out):
     base_video: str | None
     user_video_twin_id: str
     createdAt: str | None
+
+
+class LipsyncModelOut(TaskFields):
+    id: str = Field(serialization_alias="_id")
+    user_video_twin_id: str
+    anchor_id: str
+    current_status: str = Field(description="initialized, sent, processing, completed or failed")
+    in_use: bool = Field(description="the avatar speaks with this model now")
+    better_than_universal: bool
+    reason: str
+    metrics: dict = Field(description="held-out mouth-opening correlation (mouth_r) and error of this model "
+                                      "and of the universal model on the same frames")
