@@ -315,3 +315,23 @@ def test_videos_go_to_the_users_dedicated_pool_unless_sent_to_the_public_one(env
     for v in (own, public, auto):
         assert client.delete(f"/api/v1/video/{v['_id']}", headers=pooled.headers).status_code == 200
     assert coins(client, pooled) == 100 - 20  # only the avatar was paid for
+
+
+def test_a_photo_avatar_speaks_too(env, tmp_path):
+    client, acct, _other, rt, worker, media, _anchor_id = env
+    fixture("image/i11_man_glasses_sweater_frame.png")
+    resp = client.post("/api/v1/userVideoTwin/startTraining", headers=acct.headers,
+                       json={"name": "Portrait", "gender": "male",
+                             "image_url": f"{media}/image/i11_man_glasses_sweater_frame.png"})
+    twin_id = resp.json()["data"]["_id"]
+    with rt.db.read() as session:
+        worker.execute(session.get(VideoTwinRow, twin_id).job_id)
+    twin = client.get(f"/api/v1/userVideoTwin/{twin_id}", headers=acct.headers).json()["data"]
+    assert twin["current_status"] == "completed", twin["failed_message"]
+    video_id = generate(client, acct, anchor_id=twin["anchor_id"], anchor_type=1, resolution=480,
+                        audioSrc=f"{media}/audio/a19_en_retalking_1.wav").json()["data"]["_id"]
+    worker.execute(video_id)
+    done = client.post("/api/v1/video/awsResult", headers=acct.headers, json={"_id": video_id}).json()["data"][0]
+    assert done["status"] == "success", done["failed_message"]
+    v, a = streams(fetch(client, done["result"], tmp_path / "photo.mp4"))
+    assert min(v["width"], v["height"]) == 480 and abs(float(v["duration"]) - float(a["duration"])) <= 0.04
