@@ -130,6 +130,15 @@ def held_out_track(track: Track, cut: int, n: int) -> Track:
                  track.landmarks[cut:n], track.found[cut:n])
 
 
+def clip_split(data: dict, name: str) -> tuple:
+    """(frames, track, audio, n frames, cut, the universal model trained without this clip)."""
+    frames, track, audio = data[name]
+    n = min(len(frames), int(len(audio) / model.SAMPLE_RATE_HZ * track.fps))
+    cut = int(n * TRAIN_SHARE)
+    universal = model.train([(data[c][2], data[c][1].fps, data[c][1].mouth_opening()) for c in CLIPS if c != name])
+    return frames, track, audio, n, cut, universal
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-side", type=int, default=480)
@@ -137,11 +146,7 @@ def main() -> int:
     data = load_clips(args.max_side)
     rows = []
     for name in CLIPS:
-        frames, track, audio = data[name]
-        n = min(len(frames), int(len(audio) / model.SAMPLE_RATE_HZ * track.fps))
-        cut = int(n * TRAIN_SHARE)
-        others = [(data[c][2], data[c][1].fps, data[c][1].mouth_opening()) for c in CLIPS if c != name]
-        universal = model.train(others)
+        frames, track, audio, n, cut, universal = clip_split(data, name)
         held_audio = audio[int(cut / track.fps * model.SAMPLE_RATE_HZ):]
         z = universal.predict(held_audio, track.fps, n - cut)
         bank_open = track.mouth_opening()[:cut]

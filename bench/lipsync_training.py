@@ -27,7 +27,7 @@ from tests.support.fixtures import FIXTURES  # noqa: E402
 
 from bench.lipsync_eval import (  # noqa: E402
     CLIPS,
-    TRAIN_SHARE,
+    clip_split,
     held_out_track,
     load_clips,
     metrics,
@@ -81,12 +81,9 @@ def main() -> int:
     data = load_clips(args.max_side)
     rows = []
     for name in CLIPS:
-        frames, track, audio = data[name]
-        n = min(len(frames), int(len(audio) / model.SAMPLE_RATE_HZ * track.fps))
-        cut = int(n * TRAIN_SHARE)
+        frames, track, audio, n, cut, universal = clip_split(data, name)
         split = int(cut / track.fps * model.SAMPLE_RATE_HZ)
         opening = track.mouth_opening()
-        universal = model.train([(data[c][2], data[c][1].fps, data[c][1].mouth_opening()) for c in CLIPS if c != name])
         outcome = personal.train(audio[:split], track.fps, opening[:cut], Settings().models_dir, base=universal)
         held_audio = audio[split:]
         real_open = opening[cut:n]
