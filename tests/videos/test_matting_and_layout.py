@@ -68,6 +68,11 @@ def test_canvas_fields_must_keep_the_person_on_the_canvas():
                         "web_people_height": 400, "web_people_x": 1100, "web_people_y": 0})
     with pytest.raises(BadInput, match="web_bg_width"):
         videos._canvas({"web_people_width": 400, "web_people_height": 400})
+    with pytest.raises(BadInput, match="4.0:1"):
+        videos._canvas({"web_bg_width": 5000, "web_bg_height": 100})
+    with pytest.raises(BadInput, match="too small"):
+        videos._canvas({"web_bg_width": 1280, "web_bg_height": 720, "web_people_width": 20,
+                        "web_people_height": 400})
     assert videos._canvas({"web_bg_width": None}) is None
     ok = videos._canvas({"web_bg_width": 1280, "web_bg_height": 720, "web_people_width": 400,
                          "web_people_height": 400, "web_people_x": 1000, "web_people_y": 100})

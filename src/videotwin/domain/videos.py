@@ -31,6 +31,9 @@ MAX_TEXT_CHARS = 5000
 CODE_BOTH_BACKGROUNDS = 30005
 # The person box must keep at least this share of its area inside the canvas.
 MIN_PERSON_INSIDE_SHARE = 0.5
+# Canvas shape limits: at most this elongated, and the person's box at least this share of each side.
+MAX_CANVAS_ASPECT = 4.0
+MIN_PERSON_SHARE = 0.1
 # The canvas may be at most this many times the output resolution in editor units (a sanity bound).
 MAX_CANVAS_UNITS = 10_000
 CAPTION_FIELDS = ("font_family", "font_size", "color", "stroke_color", "stroke_width", "background_color",
@@ -107,11 +110,17 @@ def _canvas(fields: dict[str, float | None] | None) -> dict | None:
     if not w or not h:
         raise BadInput("web_bg_width", "web_bg_width and web_bg_height (the canvas size, both above 0) are needed "
                                        "with the web_people_* fields")
+    if max(w / h, h / w) > MAX_CANVAS_ASPECT:
+        raise BadInput("web_bg_width", f"a {w:g}x{h:g} canvas is more than {MAX_CANVAS_ASPECT}:1; use a video shape "
+                                       "such as 16:9, 9:16 or 1:1")
     pw, ph = fields.get("web_people_width"), fields.get("web_people_height")
     if pw is None and ph is None:
         return {"width": w, "height": h, "people": None}
     if not pw or not ph:
         raise BadInput("web_people_width", "web_people_width and web_people_height must both be above 0")
+    if pw < MIN_PERSON_SHARE * w or ph < MIN_PERSON_SHARE * h:
+        raise BadInput("web_people_width", f"a {pw:g}x{ph:g} person on a {w:g}x{h:g} canvas is too small to see; "
+                                           f"give the person at least {MIN_PERSON_SHARE:.0%} of each side")
     x, y = fields.get("web_people_x", 0.0), fields.get("web_people_y", 0.0)
     inside_w = max(0.0, min(x + pw, w) - max(x, 0.0))
     inside_h = max(0.0, min(y + ph, h) - max(y, 0.0))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import queue
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from videotwin.media.audio import FFMPEG, FFMPEG_TIMEOUT_SECONDS, MediaError
@@ -75,21 +78,65 @@ def frames(path: Path, size: tuple[int, int] | None = None, fps: float | None = 
     width, height = size or (info.width, info.height)
     rate = fps or info.fps or 25.0
     filters = [f"fps={rate}", f"scale={width}:{height}:flags=bilinear"]
-    cmd = [FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-an", "-vf", ",".join(filters),
-           "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
-    return _raw_frames(cmd, width, height)
+    cmd = [FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-an", "-vf", ",".join(filters)]
+    return _raw_frames(cmd, (width, height), (width, height))
 
 
-def _raw_frames(cmd: list[str], width: int, height: int) -> Iterator[np.ndarray]:
+# Frames held between ffmpeg and Python in each direction: a thread on each side converts colours
+# and moves frames while the caller works on the next one.
+PIPELINE_FRAMES = 4
+
+
+def _raw_frames(cmd: list[str], decoded: tuple[int, int], size: tuple[int, int]) -> Iterator[np.ndarray]:
+    """RGB frames at `size` from an ffmpeg command (inputs and filters; the output is added here) whose
+    frames are `decoded` in size, read ahead by a thread.
+
+    ffmpeg hands over YUV 4:2:0 as it decodes it; the thread turns it into RGB (and scales it) with
+    OpenCV, several times cheaper than ffmpeg's own conversion and off the caller's thread (OpenCV
+    releases the interpreter lock). Both use BT.601 limited range: colours agree within 2 levels."""
+    width, height = decoded
+    yuv = width % 2 == 0 and height % 2 == 0
+    cmd = cmd + ["-f", "rawvideo", "-pix_fmt", "yuv420p" if yuv else "rgb24", "-"]
+    frame_bytes = width * height * 3 // 2 if yuv else width * height * 3
+
+    def to_rgb(buf: bytes) -> np.ndarray:
+        if yuv:
+            rgb = cv2.cvtColor(np.frombuffer(buf, np.uint8).reshape(height * 3 // 2, width), cv2.COLOR_YUV2RGB_I420)
+        else:
+            rgb = np.frombuffer(buf, np.uint8).reshape(height, width, 3)
+        if (width, height) != tuple(size):
+            interpolation = cv2.INTER_AREA if size[0] < width else cv2.INTER_LINEAR
+            rgb = cv2.resize(rgb, tuple(size), interpolation=interpolation)
+        return rgb
+
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    frame_bytes = width * height * 3
+    ready: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=PIPELINE_FRAMES)
+    stop = threading.Event()
+
+    def pump() -> None:
+        try:
+            while not stop.is_set():
+                buf = proc.stdout.read(frame_bytes)
+                if len(buf) < frame_bytes:
+                    break
+                ready.put(to_rgb(buf))
+        finally:
+            ready.put(None)
+
+    reader = threading.Thread(target=pump, name="ffmpeg-read", daemon=True)
+    reader.start()
     try:
-        while True:
-            buf = proc.stdout.read(frame_bytes)
-            if len(buf) < frame_bytes:
-                break
-            yield np.frombuffer(buf, np.uint8).reshape(height, width, 3)
+        while (frame := ready.get()) is not None:
+            yield frame
     finally:
+        stop.set()
+        if proc.poll() is None and reader.is_alive():
+            proc.kill()  # the consumer stopped early: end the read the pump may be blocked in
+        while reader.is_alive():
+            try:
+                ready.get(timeout=0.1)  # unblock a pump waiting to put
+            except queue.Empty:
+                pass
         proc.stdout.close()
         try:
             proc.wait(timeout=FFMPEG_TIMEOUT_SECONDS)
@@ -100,20 +147,16 @@ def _raw_frames(cmd: list[str], width: int, height: int) -> Iterator[np.ndarray]
 def stream(path: Path, size: tuple[int, int], fps: float, start: int = 0, count: int | None = None,
            scale_from: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
     """Frames from `start` on of a constant-rate file we wrote (no rate conversion), at `size`
-    (scaled when the file is `scale_from`), found by seeking: quick when `start` is a keyframe (see
-    Encoder's keyint)."""
-    width, height = size
-    # Half a frame early, so rounding never skips frame `start`; accurate seeking drops earlier frames.
-    seek = max(start - 0.5, 0.0) / fps
+    (scaled when the file is `scale_from`). `start` must be a keyframe (see Encoder's keyint): the
+    seek lands on the keyframe at or before a quarter frame past it, and decoding starts right there
+    (an "accurate" seek to just before it would decode the whole previous group of frames too)."""
     cmd = [FFMPEG, "-nostdin", "-v", "error"]
     if start > 0:
-        cmd += ["-ss", f"{seek:.6f}"]
+        cmd += ["-noaccurate_seek", "-ss", f"{(start + 0.25) / fps:.6f}"]
     cmd += ["-i", str(path), "-an"]
-    if scale_from is not None and tuple(scale_from) != tuple(size):
-        cmd += ["-vf", f"scale={width}:{height}:flags=bilinear"]
     if count is not None:
         cmd += ["-frames:v", str(count)]
-    return _raw_frames(cmd + ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"], width, height)
+    return _raw_frames(cmd, tuple(scale_from or size), size)
 
 
 def read_block(path: Path, size: tuple[int, int], fps: float, start: int, count: int,
@@ -135,11 +178,13 @@ class Encoder:
 
     def __init__(self, dest: Path, size: tuple[int, int], fps: float, audio: Path | None = None,
                  crf: int = H264_CRF, preset: str = H264_PRESET, keyint: int | None = None,
-                 frames: int | None = None) -> None:
+                 frames: int | None = None, tune: str | None = None) -> None:
         width, height = size
         self.frame_bytes = width * height * 3
-        cmd = [FFMPEG, "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
-               "-s", f"{width}x{height}", "-r", f"{fps}", "-i", "-"]
+        # Frames go to ffmpeg as YUV 4:2:0, converted by OpenCV on the writer thread (see _raw_frames).
+        self.yuv = width % 2 == 0 and height % 2 == 0
+        cmd = [FFMPEG, "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt",
+               "yuv420p" if self.yuv else "rgb24", "-s", f"{width}x{height}", "-r", f"{fps}", "-i", "-"]
         if audio is not None:
             cmd += ["-i", str(audio), "-map", "0:v", "-map", "1:a", "-c:a", "aac", "-b:a", AAC_BITRATE, "-af", "apad"]
             # Knowing the frame count, cut both streams at exactly that time (-shortest overshoots the
@@ -148,17 +193,40 @@ class Encoder:
         cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p"]
         if keyint:
             cmd += ["-g", str(keyint), "-keyint_min", str(keyint), "-sc_threshold", "0"]
+        if tune:
+            cmd += ["-tune", tune]
         cmd += ["-movflags", "+faststart", str(dest)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        # A thread feeds ffmpeg, so encoding runs while the caller makes the next frame.
+        self._pending: queue.Queue[bytes | None] = queue.Queue(maxsize=PIPELINE_FRAMES)
+        self._failed: BaseException | None = None
+        self._writer = threading.Thread(target=self._pump, name="ffmpeg-write", daemon=True)
+        self._writer.start()
+
+    def _pump(self) -> None:
+        while (frame := self._pending.get()) is not None:
+            if self._failed is None:
+                try:
+                    data = cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420) if self.yuv else frame
+                    self.proc.stdin.write(data.tobytes())
+                except (BrokenPipeError, OSError) as exc:
+                    self._failed = exc  # keep draining, so write() never blocks on a dead encoder
 
     def write(self, frame: np.ndarray) -> None:
-        data = np.ascontiguousarray(frame, dtype=np.uint8).tobytes()
-        if len(data) != self.frame_bytes:
-            raise ValueError(f"frame has {len(data)} bytes, expected {self.frame_bytes}")
-        self.proc.stdin.write(data)
+        if frame.nbytes != self.frame_bytes or frame.dtype != np.uint8:
+            raise ValueError(f"frame is {frame.shape} {frame.dtype}, expected {self.frame_bytes} bytes of uint8 RGB")
+        if self._failed is not None:
+            raise MediaError(f"the encoder stopped: {self._failed}")
+        # Queued as is (no copy): the caller must not change a frame after writing it.
+        self._pending.put(np.ascontiguousarray(frame))
 
     def close(self) -> None:
-        self.proc.stdin.close()
+        self._pending.put(None)
+        self._writer.join()
+        try:
+            self.proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
         code = self.proc.wait(timeout=FFMPEG_TIMEOUT_SECONDS)
         if code != 0:
             raise MediaError(f"encoding failed: {self.proc.stderr.read().decode(errors='replace')[-300:]}")
