@@ -229,6 +229,14 @@ def test_backgrounds_system_and_custom_and_a_matted_video_on_one(env, tmp_path):
     expect = cv2.resize(background, (854, 480))[:, :300].astype(float)
     assert np.abs(left - expect).mean() < 25
 
+    # A system background works the same way.
+    resp = generate(client, acct, anchor_id=anchor_id, anchor_type=1, audioSrc=f"{media}/audio/a19_en_retalking_1.wav",
+                    resolution=480, back_id=system[0]["_id"])
+    worker.execute(resp.json()["data"]["_id"])
+    done = client.post("/api/v1/video/awsResult", headers=acct.headers,
+                       json={"_id": resp.json()["data"]["_id"]}).json()["data"][0]
+    assert done["status"] == "success" and done["result_bg_url"], done["failed_message"]
+
     assert client.post("/api/v1/custom_back/del", headers=acct.headers, json={"_id": bg["_id"]}).status_code == 200
     assert client.post("/api/v1/custom_back/list", headers=acct.headers).json()["data"] == []
     assert_error(client.post("/api/v1/custom_back/del", headers=acct.headers, json={"_id": system[0]["_id"]}), 400,

@@ -90,7 +90,7 @@ def _twin(row: VideoTwinRow, job: JobRow, session: Session | None = None) -> Twi
     if session is not None:
         history = lipsync_models.runs(session, None, row.id)
         training = history[0].job if history else None
-        model = lipsync_models.in_use(session, row.id)
+        model = lipsync_models.in_use_of(history)
     return Twin(row.id, row.owner_id, row.name, row.gender, row.source_kind, row.source_url, row.background_image,
                 row.background_color, row.anchor_id, row.created_at, row.updated_at, jobs.Job.from_row(job),
                 training, model)

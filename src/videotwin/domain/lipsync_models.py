@@ -88,7 +88,11 @@ def runs(session: Session, owner_id: str | None, twin_id: str | None = None) -> 
 
 
 def in_use(session: Session, twin_id: str) -> InUse:
-    history = runs(session, None, twin_id)
+    return in_use_of(runs(session, None, twin_id))
+
+
+def in_use_of(history: list[LipsyncModel]) -> InUse:
+    """The model in use, from one avatar's runs (newest first)."""
     for run in history:
         if run.better:
             return InUse(PERSONAL, run.id, run.model_key, run.reason)

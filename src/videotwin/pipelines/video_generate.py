@@ -246,15 +246,11 @@ def _background(ctx: JobContext, spec: dict | None, size: tuple[int, int]) -> np
     if spec["kind"] == "color":
         r, g, b, _a = spec["rgba"]
         return np.full((size[1], size[0], 3), (int(r), int(g), int(b)), np.uint8)
-    from videotwin.domain.backgrounds import ASSETS, SYSTEM_PREFIX
-
+    # System backgrounds are in the store too (copied there when the API starts).
     key = spec["key"]
-    if key.startswith(SYSTEM_PREFIX):
-        path = ASSETS / Path(key).name
-    elif ctx.blobs.exists(key):
-        path = ctx.blobs.local_path(key)
-    else:
+    if not ctx.blobs.exists(key):
         raise PipelineError("custom_back_id: the background was deleted while this video waited", ERR_AVATAR)
+    path = ctx.blobs.local_path(key)
     bgr = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_COLOR)
     if bgr is None:
         raise PipelineError("the background image cannot be read", ERR_AVATAR)

@@ -129,7 +129,8 @@ def lipsync_model_list(request: Request, runtime: RuntimeDep, me: PrincipalDep,
     """Your personalised lip-sync models (every continue-training run), newest first."""
     with runtime.db.read() as session:
         found = lipsync_models.runs(session, me.user.id, user_video_twin_id or None)
-        used = {t: lipsync_models.in_use(session, t).model_id for t in {r.twin_id for r in found}}
+    twins = {r.twin_id for r in found}
+    used = {t: lipsync_models.in_use_of([r for r in found if r.twin_id == t]).model_id for t in twins}
     return ok(request, [lipsync_model_out(r, used[r.twin_id]) for r in found])
 
 
