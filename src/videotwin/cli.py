@@ -36,20 +36,32 @@ class _WorkerChild:
         self.thread = threading.Thread(target=self._supervise, name="worker-supervisor", daemon=True)
 
     def start(self) -> None:
+        # The first child is started here, on the main thread: spawned from the supervisor thread
+        # while cmd_serve went on to set os.environ for uvicorn, exec failed now and then with
+        # EFAULT ("Bad address": the environment changed under the child being started).
+        self.proc = self._spawn()
         self.thread.start()
 
-    def _spawn(self) -> subprocess.Popen:
+    def _spawn(self) -> subprocess.Popen | None:
         cmd = [sys.executable, "-m", "videotwin", "worker", "--parent-pid", str(os.getpid())]
-        return subprocess.Popen(cmd)
+        try:
+            return subprocess.Popen(cmd)
+        except OSError:
+            log.exception("could not start the worker process; trying again")
+            return None
 
     def _supervise(self) -> None:
         while not self.stopping.is_set():
-            self.proc = self._spawn()
+            if self.proc is None:
+                self.stopping.wait(WORKER_RESTART_DELAY_SECONDS)
+                self.proc = self._spawn()
+                continue
             code = self.proc.wait()
             if self.stopping.is_set():
                 return
             log.error("worker process exited with code %s; starting a new one", code)
             self.stopping.wait(WORKER_RESTART_DELAY_SECONDS)
+            self.proc = self._spawn()
 
     def stop(self) -> None:
         self.stopping.set()
