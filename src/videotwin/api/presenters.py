@@ -41,12 +41,12 @@ def job_out(job: Job, url_for: UrlFor) -> JobOut:
 
 def video_out(job: Job, url_for: UrlFor) -> VideoOut:
     """An avatar video (video.generate) as A2E's video record."""
-    from videotwin.domain.videos import VideoStatus  # here: it brings the speech stack along
+    from videotwin.domain.videos import status_word  # here: it brings the speech stack along
 
     files = job.outputs.get(FILES_OUTPUT, {}) if job.status == SUCCEEDED else {}
     inputs = job.inputs
     return VideoOut(
-        id=job.id, title=job.name, status=VideoStatus.of(job), anchor_id=inputs["anchor"]["id"],
+        id=job.id, title=job.name, status=status_word(job), anchor_id=inputs["anchor"]["id"],
         anchor_type=inputs.get("anchor_type"), audioSrc=inputs.get("audio_url"), msg=inputs.get("text"),
         resolution=inputs.get("resolution", 1080),
         result=url_for(files["result"]) if "result" in files else None,

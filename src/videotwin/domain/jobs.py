@@ -141,13 +141,15 @@ def submit(
 def start(
     runtime: Runtime, *, owner_id: str, kind: str, inputs: dict[str, Any], name: str = "",
     cost: Cost | None = None, webhook_url: str | None = None, webhook_token: str | None = None,
+    queue: str = DEFAULT_QUEUE,
 ) -> Job:
-    """The use case every start endpoint calls: record and charge the job, then send its id."""
+    """The use case every start endpoint calls: record and charge the job, then send its id to its
+    pool's queue."""
     with runtime.db.write() as session:
         job = submit(session, owner_id=owner_id, kind=kind, inputs=inputs, name=name, cost=cost,
                      webhook_url=webhook_url, webhook_token=webhook_token,
-                     max_attempts=runtime.settings.job_max_attempts)
-    runtime.queue.enqueue(job.id)
+                     max_attempts=runtime.settings.job_max_attempts, queue=queue)
+    runtime.queue.enqueue(job.id, queue=queue)
     return job
 
 

@@ -48,23 +48,20 @@ class BothBackgrounds(BadInput):
     code = CODE_BOTH_BACKGROUNDS
 
 
-@dataclass(frozen=True)
-class VideoStatus:
+# Progress from which a video job is storing its result (pipelines/video_generate.py's COPY_PROGRESS).
+COPY_FROM = 0.97
+
+
+def status_word(job: jobs.Job) -> str:
     """A2E's avatar-video words: init (accepted), start, pending (queued again), process, copy (storing
     the result), success, fail (also cancelled)."""
-
-    # Progress from which the job is storing its result (the pipeline reports it then).
-    COPY_FROM = 0.97
-
-    @staticmethod
-    def of(job: jobs.Job) -> str:
-        if job.status == jobs.QUEUED:
-            return "init" if job.attempts == 0 else "pending"
-        if job.status == jobs.RUNNING:
-            if job.progress <= 0.0:
-                return "start"
-            return "copy" if job.progress >= VideoStatus.COPY_FROM else "process"
-        return "success" if job.status == jobs.SUCCEEDED else "fail"
+    if job.status == jobs.QUEUED:
+        return "init" if job.attempts == 0 else "pending"
+    if job.status == jobs.RUNNING:
+        if job.progress <= 0.0:
+            return "start"
+        return "copy" if job.progress >= COPY_FROM else "process"
+    return "success" if job.status == jobs.SUCCEEDED else "fail"
 
 
 def parse_colour(value: str, field: str) -> list[float]:
@@ -241,13 +238,9 @@ def generate(runtime: Runtime, owner_id: str, req: GenerateRequest) -> jobs.Job:
     if text is not None:
         inputs["voice"] = _voice(runtime, owner_id, text, _blank(req.custom_voice), anchor.gender)
     price = runtime.settings.prices.video_coins
-    with runtime.db.write() as session:
-        job = jobs.submit(session, owner_id=owner_id, kind=KIND, name=title, inputs=inputs,
-                          max_attempts=runtime.settings.job_max_attempts,
-                          cost=jobs.Cost("coins", price) if price else None, webhook_url=req.webhook_url,
-                          webhook_token=req.webhook_token, queue=queue)
-    runtime.queue.enqueue(job.id, queue=queue)
-    return job
+    return jobs.start(runtime, owner_id=owner_id, kind=KIND, name=title, inputs=inputs,
+                      cost=jobs.Cost("coins", price) if price else None, webhook_url=req.webhook_url,
+                      webhook_token=req.webhook_token, queue=queue)
 
 
 def set_auto_public_pool(runtime: Runtime, owner_id: str, value: bool) -> bool:

@@ -51,6 +51,22 @@ def scaled_track(track: Track, size: tuple[int, int]) -> Track:
                  (track.landmarks * np.array([sx, sy, sx], np.float32)).astype(np.float32), track.found)
 
 
+def save_track(track: Track, path: Path) -> None:
+    """The pack's track.npz: landmarks (pack-size pixels), frame rate, size and the mouth opening."""
+    np.savez_compressed(path, landmarks=track.landmarks.astype(np.float32), fps=np.array([track.fps]),
+                        size=np.array([track.width, track.height]),
+                        opening=track.mouth_opening().astype(np.float32))
+
+
+def load_track(path: Path) -> Track:
+    """A pack's track as saved by save_track (frames without a face have NaN landmarks)."""
+    with np.load(path) as data:
+        landmarks = data["landmarks"].astype(np.float32)
+        fps, size = float(data["fps"][0]), [int(v) for v in data["size"]]
+    found = np.isfinite(landmarks).all(axis=(1, 2))
+    return Track(fps, size[0], size[1], found.astype(int), np.zeros(len(found)), landmarks, found)
+
+
 def usable_frames(track: Track) -> np.ndarray:
     return track.found & np.isfinite(track.landmarks).all(axis=(1, 2))
 

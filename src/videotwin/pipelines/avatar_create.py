@@ -12,7 +12,6 @@ landmarks, and render the preview by warping the face mesh (lipsync/photo.py).""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import cv2
@@ -70,10 +69,7 @@ def run(ctx: JobContext) -> dict:
              "bank": ctx.output_key("bank.zip"), "cover": ctx.output_key("cover.jpg"),
              "preview": ctx.output_key("preview.mp4")}
     ctx.blobs.put_file(files["footage"], source, fetched.content_type or "video/mp4")
-    buf = io.BytesIO()
-    np.savez_compressed(buf, landmarks=track.landmarks.astype(np.float32), fps=np.array([track.fps]),
-                        size=np.array(size), opening=track.mouth_opening().astype(np.float32))
-    (ctx.workdir / "track.npz").write_bytes(buf.getvalue())
+    animate.save_track(track, ctx.workdir / "track.npz")
     ctx.blobs.put_file(files["track"], ctx.workdir / "track.npz", "application/octet-stream")
 
     # The pack's base video and mouth bank, and the cover: the frame with the most closed mouth in
@@ -168,10 +164,7 @@ def run_photo(ctx: JobContext) -> dict:
              "track": ctx.output_key("track.npz"), "cover": ctx.output_key("cover.jpg"),
              "preview": ctx.output_key("preview.mp4")}
     ctx.blobs.put_file(files["image"], source, fetched.content_type or "image/jpeg")
-    buf = io.BytesIO()
-    np.savez_compressed(buf, landmarks=track.landmarks.astype(np.float32), fps=np.array([PHOTO_FPS]),
-                        size=np.array(size), opening=track.mouth_opening().astype(np.float32))
-    (ctx.workdir / "track.npz").write_bytes(buf.getvalue())
+    animate.save_track(track, ctx.workdir / "track.npz")
     ctx.blobs.put_file(files["track"], ctx.workdir / "track.npz", "application/octet-stream")
     _, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY,
                                                                           COVER_JPEG_QUALITY])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from videotwin.lipsync import personal
+from videotwin.lipsync import animate, personal
 from videotwin.lipsync.model import SAMPLE_RATE_HZ
 from videotwin.media.audio import MediaError, decode, rms_dbfs
 from videotwin.pipelines.base import JobContext, PipelineError
@@ -32,8 +32,8 @@ def run(ctx: JobContext) -> dict:
     except MediaError:
         raise PipelineError("_id: the avatar's footage has no sound, so there is no speech to learn the mouth "
                             "from; make the avatar from a video of the person talking", ERR_FOOTAGE) from None
-    with np.load(ctx.blobs.local_path(files["track"])) as track:
-        opening, fps = track["opening"].astype(np.float64), float(track["fps"][0])
+    track = animate.load_track(ctx.blobs.local_path(files["track"]))
+    opening, fps = track.mouth_opening(), track.fps
     ctx.progress(0.05)
     if rms_dbfs(audio) < MIN_SPEECH_DBFS:
         return _universal_stays("the footage is (nearly) silent: there is no speech to learn from")

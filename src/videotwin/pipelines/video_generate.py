@@ -23,7 +23,6 @@ import numpy as np
 from videotwin.domain.errors import InputFetchError
 from videotwin.inference import whisper
 from videotwin.lipsync import animate, model, personal
-from videotwin.lipsync.tracking import Track
 from videotwin.media import captions, colour, matting, video
 from videotwin.media.audio import MediaError, decode, rms_dbfs, write_wav
 from videotwin.pipelines.base import JobContext, PipelineError
@@ -153,17 +152,9 @@ def _pack_file(ctx: JobContext, files: dict, name: str) -> Path:
     return ctx.blobs.local_path(key)
 
 
-def _load_track(path: Path) -> Track:
-    with np.load(path) as data:
-        landmarks = data["landmarks"].astype(np.float32)
-        fps, size = float(data["fps"][0]), [int(v) for v in data["size"]]
-    found = np.isfinite(landmarks).all(axis=(1, 2))
-    return Track(fps, size[0], size[1], found.astype(int), np.zeros(len(found)), landmarks, found)
-
-
 def _avatar(ctx: JobContext, anchor: dict):
     """(speaker(z, size, progress) -> frames, fps, native size) for the anchor."""
-    track = _load_track(_pack_file(ctx, anchor["files"], "track"))
+    track = animate.load_track(_pack_file(ctx, anchor["files"], "track"))
     if anchor["kind"] == "image":
         bgr = cv2.imdecode(np.fromfile(_pack_file(ctx, anchor["files"], "image"), np.uint8), cv2.IMREAD_COLOR)
         if bgr is None:
