@@ -20,6 +20,8 @@ LOWER_FACE = [132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 36
 FEATHER_SHARE = 0.12
 # Colour is matched in LAB over the masked region, moved at most this far per channel (LAB units).
 MAX_COLOUR_SHIFT = 25.0
+# Contrast (LAB standard deviation) is scaled by at most this much either way.
+MIN_CONTRAST_GAIN, MAX_CONTRAST_GAIN = 0.8, 1.25
 # Colour statistics are taken on every this-many-th pixel in each direction.
 STATS_STEP = 4
 
@@ -58,9 +60,11 @@ def match_colour(src: np.ndarray, dst: np.ndarray, weight: np.ndarray) -> np.nda
     mean_d = (dst_lab * w).sum((0, 1)) / total
     std_s = np.sqrt(((src_small - mean_s) ** 2 * w).sum((0, 1)) / total) + 1e-3
     std_d = np.sqrt(((dst_lab - mean_d) ** 2 * w).sum((0, 1)) / total) + 1e-3
-    gain = np.clip(std_d / std_s, 0.8, 1.25)
-    shift = np.clip(mean_d - mean_s * gain, -MAX_COLOUR_SHIFT, MAX_COLOUR_SHIFT)
-    out = np.clip(src_lab * gain + shift, 0, 255).astype(np.uint8)
+    gain = np.clip(std_d / std_s, MIN_CONTRAST_GAIN, MAX_CONTRAST_GAIN)
+    # Contrast is scaled about the source's own mean, then the mean moved: scaling about zero (LAB's
+    # a and b sit near 128) and clamping the combined offset tinted whole lower faces red.
+    shift = np.clip(mean_d - mean_s, -MAX_COLOUR_SHIFT, MAX_COLOUR_SHIFT)
+    out = np.clip((src_lab - mean_s) * gain + mean_s + shift, 0, 255).astype(np.uint8)
     return cv2.cvtColor(out, cv2.COLOR_LAB2RGB)
 
 

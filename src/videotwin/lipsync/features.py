@@ -20,6 +20,13 @@ SAMPLE_RATE_HZ = 16_000
 WHISPER_WINDOW_SECONDS = 30.0
 WHISPER_STATES_PER_SECOND = 50.0
 LOGMEL_FRAMES_PER_SECOND = 100.0
+# Voice activity: Silero VAD (MIT, bundled with faster-whisper as ONNX, no download) scores every
+# 512 samples (32 ms at 16 kHz); above this probability counts as speech.
+VAD_CHUNK_SAMPLES = 512
+VAD_THRESHOLD = 0.5
+# The lips part a little before a sound is heard and close a little after it ends (seconds).
+MOUTH_LEADS_SPEECH_SECONDS = 0.10
+MOUTH_TRAILS_SPEECH_SECONDS = 0.15
 
 
 def normalised_lips(track: Track) -> np.ndarray:
@@ -74,6 +81,20 @@ def speech_features(kind: str, model, audio: np.ndarray, fps: float, n_frames: i
     if kind == "logmel":
         return _to_frames(logmel(model, audio), LOGMEL_FRAMES_PER_SECOND, fps, n_frames)
     raise ValueError(f"unknown speech feature {kind!r}")
+
+
+def speaking(audio: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
+    """Per video frame: is someone speaking at (or just around) this frame?"""
+    from faster_whisper.vad import get_vad_model
+
+    pad = (-len(audio)) % VAD_CHUNK_SAMPLES
+    chunks = np.pad(np.asarray(audio, np.float32), (0, pad + (VAD_CHUNK_SAMPLES if not len(audio) else 0)))
+    prob = get_vad_model()(chunks, num_samples=VAD_CHUNK_SAMPLES).reshape(-1)
+    voiced = _to_frames(prob[:, None], SAMPLE_RATE_HZ / VAD_CHUNK_SAMPLES, fps, n_frames)[:, 0] > VAD_THRESHOLD
+    # Widen each stretch of speech by the lead and the trail (a dilation over frames).
+    lead, trail = round(MOUTH_LEADS_SPEECH_SECONDS * fps), round(MOUTH_TRAILS_SPEECH_SECONDS * fps)
+    window = np.ones(lead + trail + 1)
+    return np.convolve(np.pad(voiced, (trail, lead)).astype(np.float32), window, mode="valid")[:n_frames] > 0
 
 
 def with_context(features: np.ndarray, frames: int) -> np.ndarray:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from videotwin.lipsync.features import WHISPER_STATES_PER_SECOND, _to_frames, whisper_states, with_context
-from videotwin.lipsync.model import SAMPLE_RATE_HZ, SMOOTH_FRAMES, MouthModel, zscore
+from videotwin.lipsync.features import WHISPER_STATES_PER_SECOND, _to_frames, speaking, whisper_states, with_context
+from videotwin.lipsync.model import SAMPLE_RATE_HZ, MouthModel, finish, smooth, stored_features, zscore
 
 KIND = "personal-whisper-ridge-v1"
 VALIDATION_SHARE = 0.2
@@ -44,11 +44,6 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
     if len(a) < 3 or a.std() < 1e-9 or b.std() < 1e-9:
         return 0.0
     return float(np.corrcoef(a, b)[0, 1])
-
-
-def _smooth(pred: np.ndarray) -> np.ndarray:
-    kernel = np.ones(SMOOTH_FRAMES) / SMOOTH_FRAMES
-    return np.convolve(np.pad(pred, SMOOTH_FRAMES // 2, mode="edge"), kernel, mode="valid")
 
 
 def _states(whisper_model, audio: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
@@ -76,20 +71,23 @@ class PersonalModel:
         return np.concatenate([(states - self.mean) / self.scale, column[:, None]], axis=1).astype(np.float32)
 
     def predict_from(self, states: np.ndarray, universal_z: np.ndarray) -> np.ndarray:
-        return self._design(states, universal_z) @ self.weights + self.bias
+        """The raw prediction (smoothed, not gated) from Whisper states and the universal model's raw output."""
+        return smooth(self._design(states, universal_z) @ self.weights + self.bias)
 
     def predict(self, audio: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
         """Standardised mouth opening per frame (MouthModel's contract)."""
         if self.models_dir is None:
             raise ValueError("load the model with models_dir to predict from audio")
         states = _states(_whisper(self.models_dir), audio, fps, n_frames)
-        return _smooth(self.predict_from(states, self.universal.predict(audio, fps, n_frames)))
+        return finish(self.predict_from(states, self.universal.raw(audio, fps, n_frames)),
+                      speaking(audio, fps, n_frames))
 
     def save(self, path: Path) -> None:
         u = self.universal
         np.savez(path, kind=np.array(KIND), mean=self.mean, scale=self.scale, weights=self.weights,
                  bias=np.array([self.bias]), universal_weights=u.weights, universal_mean=u.mean,
-                 universal_scale=u.scale, universal_bias=np.array([u.bias]))
+                 universal_scale=u.scale, universal_bias=np.array([u.bias]),
+                 universal_features=np.array(u.features))
 
 
 def load(path: Path, models_dir: Path) -> PersonalModel:
@@ -97,7 +95,7 @@ def load(path: Path, models_dir: Path) -> PersonalModel:
         if str(d["kind"]) != KIND:
             raise ValueError(f"{path.name} is not a {KIND} model")
         universal = MouthModel(d["universal_weights"], d["universal_mean"], d["universal_scale"],
-                               float(d["universal_bias"][0]))
+                               float(d["universal_bias"][0]), stored_features(d, "universal_features"))
         return PersonalModel(universal, d["mean"], d["scale"], d["weights"], float(d["bias"][0]), models_dir)
 
 
@@ -146,7 +144,7 @@ def train(audio: np.ndarray, fps: float, opening: np.ndarray, models_dir: Path, 
     for i, version in enumerate(versions):
         check()
         states.append(_states(whisper_model, version, fps, n).astype(np.float32))
-        universal_z.append(base.predict(version, fps, n))
+        universal_z.append(base.raw(version, fps, n))
         progress(0.7 * (i + 1) / len(versions))
     train_states = np.concatenate([s[:cut] for s in states])
     mean, scale = train_states.mean(axis=0), train_states.std(axis=0) + 1e-6
@@ -156,14 +154,16 @@ def train(audio: np.ndarray, fps: float, opening: np.ndarray, models_dir: Path, 
     y = np.tile(z[:cut], len(versions))
     x, y = x[keep], y[keep]
     gram, xty = x.T @ x, x.T @ (y - y.mean())
-    val_states, val_universal, val_y, val_ok = states[0][cut:], universal_z[0][cut:], z[cut:], ok[cut:]
-    universal_r = pearson(_smooth(val_universal)[val_ok], val_y[val_ok])
+    # Both models are judged as they are used: gated by voice activity (over the whole clip, then cut).
+    voiced = speaking(audio, fps, n)
+    val_y, val_ok = z[cut:], ok[cut:]
+    universal_r = pearson(finish(universal_z[0], voiced)[cut:][val_ok], val_y[val_ok])
     best = None
     for i, lam in enumerate(RIDGE_LAMBDAS):
         check()
         weights = np.linalg.solve(gram + lam * np.eye(gram.shape[0]), xty).astype(np.float32)
         candidate = PersonalModel(base, draft.mean, draft.scale, weights, float(y.mean()), models_dir)
-        r = pearson(_smooth(candidate.predict_from(val_states, val_universal))[val_ok], val_y[val_ok])
+        r = pearson(finish(candidate.predict_from(states[0], universal_z[0]), voiced)[cut:][val_ok], val_y[val_ok])
         if best is None or r > best[0]:
             best = (r, lam, candidate)
         progress(0.7 + 0.3 * (i + 1) / len(RIDGE_LAMBDAS))

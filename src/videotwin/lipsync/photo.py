@@ -47,8 +47,8 @@ SILENCE_Z = -1.0
 
 
 def target_opening(z: np.ndarray) -> np.ndarray:
-    """Standardised model output -> mouth opening in eye-corner distances for a typical speaker."""
-    z = (z - z.mean()) / max(float(z.std()), 1e-6)
+    """Standardised model output (`model.finish`) -> mouth opening in eye-corner distances for a
+    typical speaker."""
     opening = np.clip(TYPICAL_OPENING_MEAN + TYPICAL_OPENING_SD * z, 0.0, MAX_OPENING)
     return np.where(z < SILENCE_Z, 0.0, opening)
 

@@ -22,10 +22,11 @@ JUMP_COST = 0.35
 MATCH_COST = 1.0
 # A mouth from a frame where the head is turned or nodded differently does not fit (a 2-D alignment
 # cannot rotate a face in depth): cost per this many degrees of yaw, and per this much pitch ratio.
-POSE_COST = 1.0
+POSE_COST = 0.5
 YAW_UNIT_DEGREES = 6.0
 PITCH_UNIT = 0.04
-# Below this many standard deviations under the mean, the target counts as silence: mouth closed.
+# Below this many standard deviations under the speech frames' mean, the mouth is closed (pauses
+# between words that voice activity does not mark; silence itself sits at model.SILENT_Z).
 SILENCE_Z = -1.0
 
 
@@ -39,12 +40,11 @@ def ping_pong(n_out: int, n_idle: int) -> np.ndarray:
 
 
 def target_opening(z: np.ndarray, bank_opening: np.ndarray) -> np.ndarray:
-    """Map standardised predictions onto the person's own opening distribution (quantile mapping)."""
+    """Map a model's standardised predictions (`model.finish`: unit spread over speech, so the lips use
+    the person's whole range, not a regression's shrunk one) onto the person's own opening
+    distribution (quantile mapping). Silence and the lowest speech frames close the mouth."""
     from math import erf, sqrt
 
-    # Regression predictions are shrunk towards the mean (their spread is about r times the real one):
-    # restore unit spread, or the lips would barely move.
-    z = (z - z.mean()) / max(float(z.std()), 1e-6)
     quantiles = np.array([0.5 * (1 + erf(v / sqrt(2))) for v in z])
     target = np.quantile(bank_opening, np.clip(quantiles, 0, 1))
     closed = np.quantile(bank_opening, 0.05)
