@@ -4,7 +4,8 @@
     .venv/bin/python bench/avatar_video.py --long     # also a 10-minute audio at 480p (memory check)
 
 The avatar is made once from ../shared/fixtures/video/v02 (20 s, 1080x1920 HEVC, 25 fps); it then says
-a07 (29.5 s of English: longer than the footage, so the footage is played forward and back). Each case
+a07 (29.5 s of English: longer than the footage, so the footage is played forward and back); a photo
+avatar from i10 (720x1280) says the same. Each case
 runs the real video.generate pipeline in a fresh process, so its peak memory is its own; the report
 gives wall time, the ratio to the audio's duration (targets: 0.5x at 720p, 1.0x at 1080p), the ratio
 to ffmpeg's own decode+scale+encode of the same footage for the same duration (our floor), and peak
@@ -37,6 +38,7 @@ from videotwin.storage.fetch import Fetched  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "avatar_video.json"
 CLIP = FIXTURES / "video" / "v02_man_kitchen.mp4"
+PHOTO = FIXTURES / "image" / "i10_man_glasses_office_frame.png"  # the largest portrait: 720x1280
 AUDIO = FIXTURES / "audio" / "a07_en_openvoice_spk2.mp3"
 CASES = [
     {"name": "720p", "resolution": 720, "target_x": 0.5},
@@ -45,6 +47,7 @@ CASES = [
      "captions": {"font_size": 0.05, "color": "rgba(255,255,255,1)", "stroke_color": "rgba(0,0,0,1)",
                   "stroke_width": 0.08, "background_color": "rgba(0,0,0,0)", "subtitle_position": 0.85,
                   "language": "en"}},
+    {"name": "photo avatar 720p", "resolution": 720, "photo": True},
 ]
 
 
@@ -53,20 +56,22 @@ def _fetch(url, dest, field, accept):
     return Fetched(url, "audio/mpeg", "audio", dest.stat().st_size)
 
 
-def make_avatar(root: Path) -> dict:
+def make_avatar(root: Path, photo: bool = False) -> dict:
     settings = Settings(data_dir=root / "data", min_training_seconds=5)
-    work = root / "avatar-work"
+    work = root / ("photo-work" if photo else "avatar-work")
     work.mkdir(parents=True, exist_ok=True)
+    source, kind, mime = (PHOTO, "image", "image/png") if photo else (CLIP, "video", "video/mp4")
 
     def fetch(url, dest, field, accept):
         shutil.copyfile(url, dest)
-        return Fetched(url, "video/mp4", "video", dest.stat().st_size)
+        return Fetched(url, mime, kind, dest.stat().st_size)
 
-    ctx = JobContext(job_id="avatar", kind="avatar.create", owner_id="bench", attempt=1,
-                     inputs={"video_url": str(CLIP), "gender": "male", "min_seconds": 5},
+    inputs = ({"url": str(source), "source_kind": "image"} if photo else {"video_url": str(source)})
+    ctx = JobContext(job_id=f"avatar-{kind}", kind="avatar.create", owner_id="bench", attempt=1,
+                     inputs={**inputs, "gender": "male", "min_seconds": 5},
                      blobs=LocalBlobStore(root / "blobs"), workdir=work, settings=settings, fetch=fetch)
     out = avatar_create.run(ctx)
-    return {"id": "bench-avatar", "kind": "video", "gender": "male", "files": out["files"], "fps": out["fps"],
+    return {"id": f"bench-{kind}-avatar", "kind": kind, "gender": "male", "files": out["files"], "fps": out["fps"],
             "width": out["width"], "height": out["height"]}
 
 
@@ -88,10 +93,12 @@ def run_one(root: Path, case: dict, anchor: dict, audio: Path) -> None:
                       "peak_child_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}))
 
 
-def ffmpeg_floor(size: tuple[int, int], seconds: float, fps: float) -> float:
-    """ffmpeg alone: decode the footage (looped as needed), scale, encode with our settings."""
+def ffmpeg_floor(size: tuple[int, int], seconds: float, fps: float, photo: bool = False) -> float:
+    """ffmpeg alone: decode the footage (looped as needed; a photo: repeated), scale, encode with our
+    settings."""
+    source = ["-loop", "1", "-i", str(PHOTO)] if photo else ["-stream_loop", "-1", "-i", str(CLIP)]
     t0 = time.perf_counter()
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "-1", "-i", str(CLIP), "-t", f"{seconds:.3f}",
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *source, "-t", f"{seconds:.3f}",
                     "-vf", f"fps={fps},scale={size[0]}:{size[1]}", "-an", "-c:v", "libx264", "-preset",
                     video.H264_PRESET, "-crf", str(video.H264_CRF), "-pix_fmt", "yuv420p", "-f", "mp4", "/dev/null"],
                    check=True)
@@ -109,6 +116,7 @@ def main() -> int:
         return 0
     root = Path(tempfile.mkdtemp(prefix="videotwin-video-"))
     anchor = make_avatar(root)
+    photo_anchor = make_avatar(root, photo=True)
     cases = list(CASES)
     audio_for = {c["name"]: AUDIO for c in cases}
     if args.long:
@@ -120,13 +128,14 @@ def main() -> int:
         audio_for["480p 10-minute audio"] = long_audio
     rows = []
     for case in cases:
-        spec = json.dumps({"root": str(root), "case": case, "anchor": anchor, "audio": str(audio_for[case["name"]])})
+        used = photo_anchor if case.get("photo") else anchor
+        spec = json.dumps({"root": str(root), "case": case, "anchor": used, "audio": str(audio_for[case["name"]])})
         proc = subprocess.run([sys.executable, __file__, "--one", spec], capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             print(proc.stderr[-2000:])
             return 1
         got = json.loads(proc.stdout.strip().splitlines()[-1])
-        floor = ffmpeg_floor((got["width"], got["height"]), got["duration"], anchor["fps"])
+        floor = ffmpeg_floor((got["width"], got["height"]), got["duration"], used["fps"], bool(case.get("photo")))
         row = {"case": case["name"], "output": f"{got['width']}x{got['height']}", "audio_seconds": got["duration"],
                "wall_seconds": got["wall_seconds"], "x_real_time": round(got["wall_seconds"] / got["duration"], 3),
                "target_x": case.get("target_x"), "ffmpeg_floor_seconds": round(floor, 2),
@@ -137,7 +146,8 @@ def main() -> int:
         if case["name"].startswith("720p background"):
             shutil.copyfile(got["result"], REPO / "bench" / "results" / "avatar_video_sample.mp4")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"avatar": f"{CLIP.name} (20 s, 1080x1920 HEVC)", "audio": AUDIO.name,
+    RESULTS.write_text(json.dumps({"avatar": f"{CLIP.name} (20 s, 1080x1920 HEVC)", "photo_avatar": PHOTO.name,
+                                   "audio": AUDIO.name,
                                    "rows": rows}, indent=1) + "\n")
     shutil.rmtree(root, ignore_errors=True)
     return 0

@@ -158,8 +158,22 @@ def test_a_photo_without_a_face_fails_with_a_reason(env):
     assert twin["hasRefundCoin"] is True
 
 
-def test_a_photo_with_an_open_mouth_is_refused_with_what_to_use_instead(env):
+def test_a_photo_with_a_wide_open_mouth_is_refused_with_what_to_use_instead(env):
     client, acct, rt, worker, media = env
     fixture("image/i05_man_grey_bg.jpg")
     twin = make(client, acct, rt, worker, image_url=f"{media}/image/i05_man_grey_bg.jpg")
-    assert twin["current_status"] == "failed" and "lips closed" in twin["failed_message"]
+    assert twin["current_status"] == "failed" and "lips closed or slightly apart" in twin["failed_message"]
+
+
+def test_a_smiling_photo_showing_its_teeth_speaks_with_them(env, tmp_path):
+    client, acct, rt, worker, media = env
+    fixture("image/i13_woman_asian_frame.png")
+    twin = make(client, acct, rt, worker, name="Smile", gender="female",
+                image_url=f"{media}/image/i13_woman_asian_frame.png")
+    assert twin["current_status"] == "completed", twin["failed_message"]
+    preview = tmp_path / "smile.mp4"
+    preview.write_bytes(client.get(local(twin["preview_result_url"])).content)
+    track = track_video(preview)
+    assert track.found.all()
+    expected = model.MouthModel.load().predict(decode(preview, model.SAMPLE_RATE_HZ), track.fps, track.frames)
+    assert np.corrcoef(track.mouth_opening(), expected)[0, 1] > 0.5  # lips follow the speech
