@@ -43,8 +43,9 @@ CORNER_SHARE = 0.3
 # from the chin (eye-corner distances).
 JAW_ANGLE_SHARE = 0.15
 JAW_FALLOFF_EYES = 0.55
-# Mesh points between the moving lips and the still upper face follow them with Gaussian weights of
-# this radius (eye-corner distances); the mesh reaches this far around the landmarks.
+# To triangulate the mesh, a first guess of how the points between the lips and the still upper face
+# move: Gaussian weights of this radius (eye-corner distances). The mesh reaches this far around the
+# landmarks.
 SPREAD_EYES = 0.22
 MESH_MARGIN_EYES = 0.6
 # Points per side of the still frame round the mesh; rows of free points outside the face's outline
@@ -240,9 +241,10 @@ class PhotoAnimator:
         return lower, upper
 
     def _vertex_motion(self, ids: np.ndarray, lower: dict, upper: dict) -> np.ndarray:
-        """Per landmark: its (dx, dy) per pixel of mouth move. The controls are set; the points between
-        them and the still upper face follow with Gaussian weights, from the controls on their own
-        side of the mouth only (so neither lip drags the other along)."""
+        """Per landmark, a first guess (the mesh is triangulated on it; `_harmonic` then gives the moves
+        used): its (dx, dy) per pixel of mouth move. The controls are set; the points between them and
+        the still upper face follow with Gaussian weights, from the controls on their own side of the
+        mouth only (so neither lip drags the other along)."""
         lm = self.lm
         still = STILL
         mouth_y = float(np.mean(lm[[13, 14, 78, 308], 1]))
