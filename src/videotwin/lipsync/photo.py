@@ -89,6 +89,8 @@ FOLD_SEARCH_STEPS = 6
 FOLD_AREA_EYES2 = 3e-3
 # A photo whose lips are this far apart (eye-corner distances) shows its own mouth interior.
 OWN_INTERIOR_EYES = 0.06
+# A photo avatar's videos (preview and generated) run at this frame rate.
+PHOTO_FPS = 25.0
 BLINK_SECONDS = 0.18
 BLINK_EVERY_SECONDS = (2.5, 5.5)
 HEAD_ROLL_DEGREES = 1.2

@@ -19,6 +19,7 @@ import numpy as np
 
 from videotwin.domain.errors import InputFetchError
 from videotwin.lipsync import animate, footage, model
+from videotwin.lipsync.photo import PHOTO_FPS
 from videotwin.lipsync.tracking import Track, track_video
 from videotwin.media import video
 from videotwin.media.audio import MediaError, decode, write_wav
@@ -34,7 +35,6 @@ COVER_WINDOW_SECONDS = 5
 ERR_FOOTAGE = 20
 
 
-PHOTO_FPS = 25.0
 MIN_PHOTO_FACE_PX = 100
 # A photo may show the lips apart (a smile with teeth: the avatar keeps them, closing only a little),
 # not a mouth wide open: the face cannot be bent shut without folding. Inner-lip gap / eye-corner

@@ -23,6 +23,7 @@ import numpy as np
 from videotwin.domain.errors import InputFetchError
 from videotwin.inference import whisper
 from videotwin.lipsync import animate, model, personal
+from videotwin.lipsync.photo import PHOTO_FPS
 from videotwin.media import captions, colour, matting, video
 from videotwin.media.audio import MediaError, decode, rms_dbfs, write_wav
 from videotwin.pipelines.base import JobContext, PipelineError
@@ -37,7 +38,6 @@ MIN_AUDIO_SECONDS = 0.3
 MAX_OUTPUT_SIDE_PX = 3840
 # Progress: the pipeline reports COPY_PROGRESS while storing (status word "copy").
 COPY_PROGRESS = 0.97
-PHOTO_FPS = 25.0
 BACKGROUND_JPEG_QUALITY = 92
 
 
