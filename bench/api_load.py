@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.processes import free_port, start, stop, wait_until  # noqa: E402
 
+from bench.cpu_plugin import BURN, Burn  # noqa: E402
 from videotwin.config import Settings  # noqa: E402
 from videotwin.domain import accounts, jobs  # noqa: E402
 from videotwin.runtime import build_runtime  # noqa: E402
@@ -155,7 +156,7 @@ def main() -> int:
         with runtime.db.write() as session:
             user = accounts.create_user(session, "load", "load-test-password", coins=100)
             token = accounts.create_api_token(session, user.id, "load").plaintext
-        job = jobs.start(runtime, owner_id=user.id, kind="bench.burn", inputs={"seconds": args.seconds + 30})
+        job = jobs.start(runtime, owner_id=user.id, kind=BURN.kind, inputs=Burn(seconds=args.seconds + 30))
         wait_until(lambda: _status(runtime, job.id) == "running", 30, "the CPU-heavy job to start")
 
         path = f"/api/v1/jobs/{job.id}"

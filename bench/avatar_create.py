@@ -26,12 +26,10 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.fixtures import FIXTURES  # noqa: E402
 
+from bench.harness import blob_path, context, local_fetch  # noqa: E402
 from videotwin.config import Settings  # noqa: E402
 from videotwin.media import video  # noqa: E402
 from videotwin.pipelines import avatar_create  # noqa: E402
-from videotwin.pipelines.base import JobContext  # noqa: E402
-from videotwin.storage.blobs import LocalBlobStore  # noqa: E402
-from videotwin.storage.fetch import Fetched  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "avatar_create.json"
 
@@ -58,23 +56,14 @@ def main() -> int:
             if f >= at and name not in stages:
                 stages[name] = round(time.perf_counter() - t0, 2)
 
-    def fetch(url, dest, field, accept):
-        shutil.copyfile(url, dest)
-        return Fetched(url, "video/mp4", "video", dest.stat().st_size)
-
-    workdir = tmp / "work"
-    workdir.mkdir()
-    ctx = JobContext(job_id="bench", kind="avatar.create", owner_id="bench", attempt=1,
-                     inputs={"video_url": str(src), "gender": "male", "min_seconds": 5},
-                     blobs=LocalBlobStore(tmp / "blobs"), workdir=workdir, settings=settings, fetch=fetch,
-                     report_progress=progress)
-    out = avatar_create.run(ctx)
+    ctx = context(tmp, avatar_create.KIND, tmp / "work", settings, local_fetch("video/mp4"), progress=progress)
+    out = avatar_create.run(ctx, avatar_create.Inputs(url=str(src), gender="male", min_seconds=5))
     total = time.perf_counter() - t0
     info = video.probe(src)
     floor = ffmpeg_floor(src, tmp / "floor.mp4")
     result = {
         "clip": clip, "source": f"{info.width}x{info.height} {info.codec} {info.fps:.2f} fps, {info.duration:.2f} s",
-        "preview_seconds": out["preview_seconds"], "wall_seconds": round(total, 2), "stage_seconds": stages,
+        "preview_seconds": out.preview_seconds, "wall_seconds": round(total, 2), "stage_seconds": stages,
         "x_video_duration": round(total / info.duration, 2), "target_x": 3.0,
         "ffmpeg_decode_encode_seconds": round(floor, 2), "ratio_to_ffmpeg": round(total / floor, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -84,8 +73,7 @@ def main() -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
-    preview = Path(ctx.blobs.local_path(out["files"]["preview"]))
-    shutil.copyfile(preview, REPO / "bench" / "results" / "avatar_preview.mp4")
+    shutil.copyfile(blob_path(tmp, out.files.preview), REPO / "bench" / "results" / "avatar_preview.mp4")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

@@ -28,13 +28,11 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.fixtures import FIXTURES  # noqa: E402
 
+from bench.harness import blob_path, context, local_fetch  # noqa: E402
 from videotwin.config import Settings  # noqa: E402
 from videotwin.media import video  # noqa: E402
 from videotwin.media.audio import decode, write_wav  # noqa: E402
 from videotwin.pipelines import avatar_create, video_generate  # noqa: E402
-from videotwin.pipelines.base import JobContext  # noqa: E402
-from videotwin.storage.blobs import LocalBlobStore  # noqa: E402
-from videotwin.storage.fetch import Fetched  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "avatar_video.json"
 CLIP = FIXTURES / "video" / "v02_man_kitchen.mp4"
@@ -51,44 +49,32 @@ CASES = [
 ]
 
 
-def _fetch(url, dest, field, accept):
-    shutil.copyfile(url, dest)
-    return Fetched(url, "audio/mpeg", "audio", dest.stat().st_size)
-
-
 def make_avatar(root: Path, photo: bool = False) -> dict:
+    """The anchor part of video.generate's inputs, for an avatar made here from the clip or the photo."""
     settings = Settings(data_dir=root / "data", min_training_seconds=5)
-    work = root / ("photo-work" if photo else "avatar-work")
-    work.mkdir(parents=True, exist_ok=True)
     source, kind, mime = (PHOTO, "image", "image/png") if photo else (CLIP, "video", "video/mp4")
-
-    def fetch(url, dest, field, accept):
-        shutil.copyfile(url, dest)
-        return Fetched(url, mime, kind, dest.stat().st_size)
-
-    inputs = ({"url": str(source), "source_kind": "image"} if photo else {"video_url": str(source)})
-    ctx = JobContext(job_id=f"avatar-{kind}", kind="avatar.create", owner_id="bench", attempt=1,
-                     inputs={**inputs, "gender": "male", "min_seconds": 5},
-                     blobs=LocalBlobStore(root / "blobs"), workdir=work, settings=settings, fetch=fetch)
-    out = avatar_create.run(ctx)
-    return {"id": f"bench-{kind}-avatar", "kind": kind, "gender": "male", "files": out["files"], "fps": out["fps"],
-            "width": out["width"], "height": out["height"]}
+    ctx = context(root, avatar_create.KIND, root / ("photo-work" if photo else "avatar-work"), settings,
+                  local_fetch(mime), job_id=f"avatar-{kind}")
+    pack = avatar_create.run(ctx, avatar_create.Inputs(source_kind=kind, url=str(source), gender="male",
+                                                       min_seconds=5))
+    anchor = video_generate.Anchor(id=f"bench-{kind}-avatar", kind=kind, gender="male", files=pack.files,
+                                   fps=pack.fps, width=pack.width, height=pack.height)
+    return anchor.model_dump(mode="json")
 
 
 def run_one(root: Path, case: dict, anchor: dict, audio: Path) -> None:
     """In a child process: one video.generate job; prints its figures as JSON."""
     settings = Settings(data_dir=root / "data")
     work = Path(tempfile.mkdtemp(dir=root))
-    inputs = {"anchor": anchor, "audio_url": str(audio), "text": None, "resolution": case["resolution"],
-              "background": case.get("background"), "canvas": None, "captions": case.get("captions"),
-              "max_audio_seconds": 3600}
-    ctx = JobContext(job_id=f"video-{work.name}", kind="video.generate", owner_id="bench", attempt=1, inputs=inputs,
-                     blobs=LocalBlobStore(root / "blobs"), workdir=work, settings=settings, fetch=_fetch)
+    inputs = video_generate.Inputs(anchor=anchor, anchor_type=1, audio_url=str(audio), resolution=case["resolution"],
+                                   background=case.get("background"), captions=case.get("captions"),
+                                   max_audio_seconds=3600)
+    ctx = context(root, video_generate.KIND, work, settings, local_fetch("audio/mpeg"), job_id=f"video-{work.name}")
     t0 = time.perf_counter()
-    out = video_generate.run(ctx)
+    out = video_generate.run(ctx, inputs)
     wall = time.perf_counter() - t0
-    print(json.dumps({"wall_seconds": round(wall, 2), "width": out["width"], "height": out["height"],
-                      "duration": out["duration"], "result": str(ctx.blobs.local_path(out["files"]["result"])),
+    print(json.dumps({"wall_seconds": round(wall, 2), "width": out.width, "height": out.height,
+                      "duration": out.duration, "result": str(blob_path(root, out.files.result)),
                       "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                       "peak_child_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}))
 

@@ -17,14 +17,17 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.fixtures import FIXTURES, TALKING_HEADS  # noqa: E402
 
+from videotwin.config import Settings  # noqa: E402
 from videotwin.lipsync.tracking import TRACK_MAX_SIDE_PX, track_video  # noqa: E402
 from videotwin.media import video  # noqa: E402
+from videotwin.models import build_models  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "face_tracking.json"
 CLIPS = TALKING_HEADS
 
 
 def main() -> int:
+    models = build_models(Settings())
     rows = []
     for name in CLIPS:
         path = FIXTURES / "video" / name
@@ -34,7 +37,7 @@ def main() -> int:
         decoded = sum(1 for _ in video.frames(path, size))
         decode_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        track = track_video(path)
+        track = track_video(path, models)
         track_s = time.perf_counter() - t0
         rows.append({"clip": name, "source": f"{info.width}x{info.height} {info.codec} {info.fps:.2f} fps",
                      "tracked_at": f"{size[0]}x{size[1]}", "frames": track.frames,

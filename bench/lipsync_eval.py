@@ -25,13 +25,17 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.fixtures import FIXTURES, TALKING_HEADS  # noqa: E402
 
-from videotwin.inference.face import FaceTracker  # noqa: E402
+from videotwin.config import Settings  # noqa: E402
+from videotwin.inference.face import LANDMARKS, FaceTracker  # noqa: E402
+from videotwin.inference.registry import ModelRegistry  # noqa: E402
+from videotwin.inference.vad import SileroVad  # noqa: E402
 from videotwin.lipsync import model, render  # noqa: E402
 from videotwin.lipsync.composite import similarity  # noqa: E402
-from videotwin.lipsync.features import LIPS, normalised_lips  # noqa: E402
+from videotwin.lipsync.features import LIPS, normalised_lips, speaking  # noqa: E402
 from videotwin.lipsync.tracking import Track, track_video  # noqa: E402
 from videotwin.media import video  # noqa: E402
 from videotwin.media.audio import decode  # noqa: E402
+from videotwin.models import build_models  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "lipsync_eval.json"
 CLIPS = TALKING_HEADS
@@ -44,7 +48,7 @@ def retrack(frames: list[np.ndarray], fps: float) -> Track:
     marks = []
     for f in frames:
         obs = tracker.observe(f)
-        marks.append(obs.landmarks if obs.landmarks is not None else np.full((478, 3), np.nan, np.float32))
+        marks.append(obs.landmarks if obs.landmarks is not None else np.full((LANDMARKS, 3), np.nan, np.float32))
     tracker.close()
     lm = np.stack(marks)
     n = len(frames)
@@ -110,7 +114,7 @@ def metrics(frames: list[np.ndarray], real: list[np.ndarray], real_track: Track,
             "mouth_ssim": round(mouth_ssim(frames, real, real_track, gen), 3)}
 
 
-def load_clips(max_side: int) -> dict:
+def load_clips(max_side: int, models: ModelRegistry) -> dict:
     """name -> (frames at max_side, track at that size, 16 kHz audio)."""
     data = {}
     for name in CLIPS:
@@ -118,7 +122,7 @@ def load_clips(max_side: int) -> dict:
         info = video.probe(path)
         size = video.scaled_size(info.width, info.height, max_side)
         frames = list(video.frames(path, size))
-        track = track_video(path)
+        track = track_video(path, models)
         scale = np.array([size[0] / info.width, size[1] / info.height, size[0] / info.width], np.float32)
         track.landmarks = track.landmarks * scale
         data[name] = (frames, track, decode(path, model.SAMPLE_RATE_HZ))
@@ -152,12 +156,14 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-side", type=int, default=480)
     args = ap.parse_args()
-    data = load_clips(args.max_side)
+    models = build_models(Settings())
+    data = load_clips(args.max_side, models)
     rows = []
     for name in CLIPS:
         frames, track, audio, n, cut, universal = clip_split(data, name)
         held_audio = audio[int(cut / track.fps * model.SAMPLE_RATE_HZ):]
-        z = universal.predict(held_audio, track.fps, n - cut)
+        with models.use(SileroVad) as vad:
+            z = universal.predict(held_audio, track.fps, n - cut, speaking(held_audio, track.fps, n - cut, vad))
         bank_open = track.mouth_opening()[:cut]
         out = rendered(z, frames, track, cut)
         real = frames[cut:n]

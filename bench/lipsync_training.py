@@ -35,9 +35,13 @@ from bench.lipsync_eval import (  # noqa: E402
     rendered,
 )
 from videotwin.config import Settings  # noqa: E402
+from videotwin.inference.vad import SileroVad  # noqa: E402
+from videotwin.inference.whisper import Whisper  # noqa: E402
 from videotwin.lipsync import model, personal, render  # noqa: E402
+from videotwin.lipsync.features import speaking  # noqa: E402
 from videotwin.lipsync.tracking import track_video  # noqa: E402
 from videotwin.media.audio import decode  # noqa: E402
+from videotwin.models import build_models  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "lipsync_training.json"
 
@@ -50,13 +54,15 @@ def scaling(one: float | None) -> int:
     if one is not None:
         seconds = one
         path = FIXTURES / "video" / "v02_man_kitchen.mp4"
-        track = track_video(path)
+        models = build_models(Settings())
+        track = track_video(path, models)
         audio = decode(path, model.SAMPLE_RATE_HZ)
         reps = int(np.ceil(seconds * model.SAMPLE_RATE_HZ / len(audio)))
         long_audio = np.tile(audio, reps)[: int(seconds * model.SAMPLE_RATE_HZ)]
         n = int(seconds * track.fps)
         opening = np.tile(track.mouth_opening(), reps + 1)[:n]
-        outcome = personal.train(long_audio, track.fps, opening, Settings().models_dir)
+        with models.use(Whisper) as whisper, models.use(SileroVad) as vad:
+            outcome = personal.train(long_audio, track.fps, opening, whisper, vad)
         print(json.dumps({"footage_seconds": seconds, "train_seconds": round(outcome.seconds, 2),
                           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
         return 0
@@ -78,17 +84,20 @@ def main() -> int:
     args = ap.parse_args()
     if args.scaling:
         return scaling(args.seconds)
-    data = load_clips(args.max_side)
+    models = build_models(Settings())
+    data = load_clips(args.max_side, models)
     rows = []
     for name in CLIPS:
         frames, track, audio, n, cut, universal = clip_split(data, name)
         split = int(cut / track.fps * model.SAMPLE_RATE_HZ)
         opening = track.mouth_opening()
-        outcome = personal.train(audio[:split], track.fps, opening[:cut], Settings().models_dir, base=universal)
         held_audio = audio[split:]
         real_open = opening[cut:n]
-        z_uni = universal.predict(held_audio, track.fps, n - cut)
-        z_per = outcome.model.predict(held_audio, track.fps, n - cut) if outcome.model else z_uni
+        with models.use(Whisper) as whisper, models.use(SileroVad) as vad:
+            outcome = personal.train(audio[:split], track.fps, opening[:cut], whisper, vad, base=universal)
+            voiced = speaking(held_audio, track.fps, n - cut, vad)
+            z_uni = universal.predict(held_audio, track.fps, n - cut, voiced)
+            z_per = outcome.model.predict(held_audio, track.fps, n - cut, whisper, voiced) if outcome.model else z_uni
         real, real_track = frames[cut:n], held_out_track(track, cut, n)
         bank_open = opening[:cut]
         looped = [frames[i] for i in render.ping_pong(n - cut, cut)]

@@ -27,11 +27,13 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.fixtures import FIXTURES, TALKING_HEADS  # noqa: E402
 
-from videotwin.inference import whisper  # noqa: E402
+from videotwin.config import Settings  # noqa: E402
+from videotwin.inference.whisper import Whisper  # noqa: E402
 from videotwin.lipsync.features import SAMPLE_RATE_HZ, speech_features, with_context  # noqa: E402
 from videotwin.lipsync.tracking import track_video  # noqa: E402
 from videotwin.lipsync.visemes import openness_track  # noqa: E402
 from videotwin.media.audio import decode  # noqa: E402
+from videotwin.models import build_models  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "lipsync_universal.json"
 CLIPS = TALKING_HEADS
@@ -66,20 +68,20 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def main() -> int:
-    models = Path(tempfile.mkdtemp(prefix="videotwin-lips-")) / "models"
-    wmodel = whisper.load(models)
+    models = build_models(Settings(data_dir=Path(tempfile.mkdtemp(prefix="videotwin-lips-"))))
     data = {}
     phoneme_r: dict = {}
     for name in CLIPS:
         path = FIXTURES / "video" / name
-        track = track_video(path)
+        track = track_video(path, models)
         audio = decode(path, SAMPLE_RATE_HZ)
         n = min(track.frames, int(len(audio) / SAMPLE_RATE_HZ * track.fps))
         k = CONTEXT_FRAMES
         y = zscore(track.mouth_opening()[:n])
-        feats = {kind: with_context(speech_features(kind, wmodel, audio, track.fps, n), k)
-                 for kind in ("whisper", "logmel")}
-        heard = whisper.transcribe(models, audio, word_timestamps=True)
+        with models.use(Whisper) as whisper:
+            feats = {kind: with_context(speech_features(kind, whisper, audio, track.fps, n), k)
+                     for kind in ("whisper", "logmel")}
+            heard = whisper.transcribe(audio, word_timestamps=True)
         words = [(w.start, w.end, w.text.strip()) for w in heard.words]
         voice = {"en": "en-us"}.get(heard.language, heard.language)
         phon = openness_track(words, voice, track.fps, n)

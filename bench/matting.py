@@ -26,8 +26,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.fixtures import FIXTURES  # noqa: E402
 
+from videotwin.config import Settings  # noqa: E402
+from videotwin.inference.segmentation import SelfieSegmenter  # noqa: E402
 from videotwin.media import video  # noqa: E402
 from videotwin.media.matting import Matter  # noqa: E402
+from videotwin.models import build_models  # noqa: E402
 
 CLIPS = ["captions/m01_greenscreen_man_noaudio.mp4", "captions/m02_greenscreen_child_speech.mp4"]
 EDGE_BAND_PX = 12
@@ -42,6 +45,7 @@ def chroma_truth(rgb: np.ndarray, screen_greenness: float) -> np.ndarray:
 
 
 def main() -> int:
+    models = build_models(Settings())
     rows = []
     for name in CLIPS:
         path = FIXTURES / name
@@ -50,11 +54,11 @@ def main() -> int:
         corner = first[: first.shape[0] // 8, : first.shape[1] // 8]
         screen = float(np.median(corner[..., 1] - np.maximum(corner[..., 0], corner[..., 2])))
         valid_rows = np.array([f.astype(np.float32).mean(axis=(1, 2)) > 8 for f in frames]).all(axis=0)
-        matter = Matter()
-        t0 = time.perf_counter()
-        ours = [matter.alpha(f) for f in frames]
-        ms = 1000 * (time.perf_counter() - t0) / len(frames)
-        matter.close()
+        with models.use(SelfieSegmenter) as segmenter:
+            matter = Matter(segmenter.predict)
+            t0 = time.perf_counter()
+            ours = [matter.alpha(f) for f in frames]
+            ms = 1000 * (time.perf_counter() - t0) / len(frames)
         truth = [chroma_truth(f, screen) for f in frames]
         ious, maes, edge_err, flick_ours, flick_truth = [], [], [], [], []
         prev = None

@@ -29,14 +29,17 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.fixtures import FIXTURES  # noqa: E402
 
+from bench.harness import context, local_fetch  # noqa: E402
 from videotwin.config import Settings  # noqa: E402
-from videotwin.inference import whisper  # noqa: E402
+from videotwin.inference.piper import PiperVoice  # noqa: E402
+from videotwin.inference.registry import ModelRegistry  # noqa: E402
+from videotwin.inference.whisper import Whisper  # noqa: E402
 from videotwin.media.audio import decode, write_wav  # noqa: E402
+from videotwin.models import build_models  # noqa: E402
 from videotwin.pipelines import voice_clone  # noqa: E402
-from videotwin.pipelines.base import JobContext  # noqa: E402
-from videotwin.speech import clone, service, voices  # noqa: E402
+from videotwin.speech import voices  # noqa: E402
 from videotwin.speech.metrics import cer, wer  # noqa: E402
-from videotwin.storage.fetch import Fetched  # noqa: E402
+from videotwin.speech.tts import Synthesizer  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "speech.json"
 SENTENCES = {
@@ -90,7 +93,12 @@ def to16k(audio: np.ndarray, sr: int, tmp: Path) -> np.ndarray:
     return decode(path, WHISPER_SR)
 
 
-def intelligibility(synth, models: Path, tmp: Path) -> list[dict]:
+def hear(models: ModelRegistry, audio16: np.ndarray, language: str) -> str:
+    with models.use(Whisper) as whisper:
+        return whisper.transcribe(audio16, language=language).text
+
+
+def intelligibility(synth: Synthesizer, tmp: Path) -> list[dict]:
     rows = []
     for vid in VOICE_SAMPLE:
         voice = voices.get(vid)
@@ -98,7 +106,7 @@ def intelligibility(synth, models: Path, tmp: Path) -> list[dict]:
         rates = []
         for sentence in SENTENCES[lang]:
             audio, sr = synth.synthesize(sentence, voice)
-            heard = whisper.transcribe(models, to16k(audio, sr, tmp), language=lang).text
+            heard = hear(synth.models, to16k(audio, sr, tmp), lang)
             rates.append(error_rate(lang, sentence, heard))
         rows.append({"voice": vid, "quality": voice.quality, "metric": "cer" if lang in CHARACTER_LANGUAGES else "wer",
                      "error_rate": round(statistics.fmean(rates), 3)})
@@ -106,23 +114,17 @@ def intelligibility(synth, models: Path, tmp: Path) -> list[dict]:
     return rows
 
 
-def train_clone(settings: Settings, reference: Path, language: str, gender: str, workdir: Path) -> tuple[dict, float]:
+def train_clone(settings: Settings, models: ModelRegistry, reference: Path, language: str, gender: str,
+                workdir: Path) -> tuple[voice_clone.Outputs, float]:
     base = voices.clone_base(language, gender)
-
-    def fetch(url, dest, field, accept):
-        shutil.copyfile(url, dest)
-        return Fetched(url, "audio/wav", "audio", dest.stat().st_size)
-
-    ctx = JobContext(job_id="bench", kind="voice.clone", owner_id="bench", attempt=1,
-                     inputs={"voice_urls": [str(reference)], "gender": gender, "language": language,
-                             "denoise": False, "base_voice_id": base.id},
-                     blobs=None, workdir=workdir, settings=settings, fetch=fetch)
+    ctx = context(workdir, voice_clone.KIND, workdir / "clone", settings, local_fetch("audio/wav"), models)
+    inputs = voice_clone.Inputs(voice_urls=[str(reference)], gender=gender, language=language, base_voice_id=base.id)
     started = time.perf_counter()
-    out = voice_clone.run(ctx)
+    out = voice_clone.run(ctx, inputs)
     return out, time.perf_counter() - started
 
 
-def cloning(settings: Settings, synth, embed: Embedder, tmp: Path) -> list[dict]:
+def cloning(settings: Settings, synth: Synthesizer, embed: Embedder, tmp: Path) -> list[dict]:
     rows = []
     for name, language, gender in REFERENCES:
         path = FIXTURES / "audio" / name
@@ -130,8 +132,8 @@ def cloning(settings: Settings, synth, embed: Embedder, tmp: Path) -> list[dict]
         cut = int(full.size * TRAIN_SHARE)
         train_wav, held = tmp / f"train-{name}.wav", full[cut:]
         write_wav(train_wav, full[:cut], WHISPER_SR)
-        out, seconds = train_clone(settings, train_wav, language, gender, tmp)
-        profile = clone.profile_from_dict(out["profile"])
+        out, seconds = train_clone(settings, synth.models, train_wav, language, gender, tmp)
+        profile = out.profile
         base = voices.get(profile.base_voice_id)
         text = " ".join(SENTENCES[language])
         cloned, sr = synth.synthesize(text, base, clone=profile)
@@ -140,23 +142,23 @@ def cloning(settings: Settings, synth, embed: Embedder, tmp: Path) -> list[dict]
         target = embed(held)
         sim_clone = float(np.dot(embed(cloned16), target))
         sim_base = float(np.dot(embed(plain16), target))
-        heard = whisper.transcribe(settings.models_dir, cloned16, language=language).text
+        heard = hear(synth.models, cloned16, language)
         row = {"reference": name, "clone_language": language, "base_voice": base.id,
                "train_seconds_of_audio": round(cut / WHISPER_SR, 1), "training_wall_s": round(seconds, 2),
                "similarity_clone": round(sim_clone, 3), "similarity_base": round(sim_base, 3),
                "clone_closer": sim_clone > sim_base, "clone_error_rate": round(error_rate(language, text, heard), 3),
-               "formant_ratio": profile.formant_ratio, "mean_f0_hz": out["mean_f0_hz"]}
+               "formant_ratio": profile.formant_ratio, "mean_f0_hz": out.mean_f0_hz}
         rows.append(row)
         print(f"  {name:28s} sim clone {sim_clone:.3f} base {sim_base:.3f} err {row['clone_error_rate']:.3f}",
               flush=True)
     return rows
 
 
-def speed(settings: Settings, synth, tmp: Path) -> dict:
-    fresh = type(synth)(settings.models_dir)
+def speed(settings: Settings, tmp: Path) -> dict:
+    fresh = Synthesizer(build_models(settings))
     t0 = time.perf_counter()
-    fresh.piper().session  # noqa: B018 - load the model
-    load_s = time.perf_counter() - t0
+    with fresh.models.use(PiperVoice):  # load the model
+        load_s = time.perf_counter() - t0
     text = " ".join(SENTENCES["en"]) * 2
     voice = voices.get("en-US-joe")
     fresh.synthesize("Warm up.", voice)
@@ -171,7 +173,7 @@ def speed(settings: Settings, synth, tmp: Path) -> dict:
         audio, sr = fresh.synthesize(text, voices.get("en-US-jo"))
         female.append((time.perf_counter() - t0) / (audio.size / sr))
     ref = FIXTURES / "audio" / "a07_en_openvoice_spk2.mp3"
-    _, train_s = train_clone(settings, ref, "en", "female", tmp)
+    _, train_s = train_clone(settings, fresh.models, ref, "en", "female", tmp)
     return {"en_neural_rtf_median": round(statistics.median(runs), 4),
             "en_neural_female_rtf_median": round(statistics.median(female), 4),
             "model_load_s": round(load_s, 2), "voice_training_30s_reference_s": round(train_s, 2)}
@@ -180,12 +182,12 @@ def speed(settings: Settings, synth, tmp: Path) -> dict:
 def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="videotwin-speech-"))
     settings = Settings(data_dir=tmp / "data")
-    synth = service.synthesizer(settings.models_dir)
+    synth = Synthesizer(build_models(settings))
     print("speed", flush=True)
-    speed_row = speed(settings, synth, tmp)
+    speed_row = speed(settings, tmp)
     print(" ", speed_row, flush=True)
     print("intelligibility (Whisper-base)", flush=True)
-    intel = intelligibility(synth, settings.models_dir, tmp)
+    intel = intelligibility(synth, tmp)
     print("cloning (held-out 40 % of each reference)", flush=True)
     clones = cloning(settings, synth, Embedder(), tmp)
     english = [r for r in clones if r["clone_language"] == "en"]

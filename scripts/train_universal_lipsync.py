@@ -20,9 +20,15 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.fixtures import FIXTURES, TALKING_HEADS  # noqa: E402
 
+from videotwin.config import Settings  # noqa: E402
+from videotwin.inference.vad import SileroVad  # noqa: E402
 from videotwin.lipsync import model  # noqa: E402
+from videotwin.lipsync.features import speaking  # noqa: E402
 from videotwin.lipsync.tracking import track_video  # noqa: E402
 from videotwin.media.audio import decode  # noqa: E402
+from videotwin.models import build_models  # noqa: E402
+
+MODELS = build_models(Settings())
 
 CLIPS = TALKING_HEADS
 
@@ -33,7 +39,9 @@ def leave_one_speaker_out(examples: dict, kind: str) -> dict:
         m = model.train([examples[c] for c in CLIPS if c != held], kind)
         audio, fps, opening = examples[held]
         n = min(len(opening), int(len(audio) / model.SAMPLE_RATE_HZ * fps))
-        scores[held] = round(float(np.corrcoef(m.predict(audio, fps, n), opening[:n])[0, 1]), 3)
+        with MODELS.use(SileroVad) as vad:
+            predicted = m.predict(audio, fps, n, speaking(audio, fps, n, vad))
+        scores[held] = round(float(np.corrcoef(predicted, opening[:n])[0, 1]), 3)
     return scores
 
 
@@ -41,7 +49,7 @@ def main() -> int:
     examples = {}
     for name in CLIPS:
         path = FIXTURES / "video" / name
-        track = track_video(path)
+        track = track_video(path, MODELS)
         examples[name] = (decode(path, model.SAMPLE_RATE_HZ), track.fps, track.mouth_opening())
         print(f"  {name}: {track.frames} frames", flush=True)
     loso = {kind: leave_one_speaker_out(examples, kind) for kind in (model.LOGMEL, model.LOGMEL_DELTA)}

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support.processes import model_server_for_tests
 from videotwin.app import create_app
 from videotwin.bootstrap import ensure_admin, migrate
 from videotwin.config import Settings
 from videotwin.domain import accounts
+from videotwin.inference.registry import ModelRegistry
+from videotwin.models import build_models
 from videotwin.runtime import Runtime, build_runtime
 
 TEST_PLUGIN = "tests.support.plugin"
@@ -32,6 +37,24 @@ def make_settings(tmp_path, **overrides) -> Settings:
     return Settings(**values)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_server() -> Iterator[str]:
+    """One real model server for the whole session (it keeps no state, so every test's API can use
+    it): every Settings made in this process points at it through VIDEOTWIN_MODEL_SERVER_URL."""
+    with tempfile.TemporaryDirectory(prefix="vt-models-") as tmp, model_server_for_tests(Path(tmp)) as url:
+        os.environ["VIDEOTWIN_MODEL_SERVER_URL"] = url
+        yield url
+        os.environ.pop("VIDEOTWIN_MODEL_SERVER_URL", None)
+
+
+@pytest.fixture(scope="session")
+def models(tmp_path_factory) -> Iterator[ModelRegistry]:
+    """A model registry for tests that run models themselves (tracking, lip-sync predictions)."""
+    registry = build_models(Settings(data_dir=tmp_path_factory.mktemp("models")))
+    yield registry
+    registry.close()
+
+
 def _reset_database(url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -50,7 +73,7 @@ def settings(tmp_path) -> Settings:
 @pytest.fixture
 def runtime(settings) -> Iterator[Runtime]:
     migrate(settings)
-    rt = build_runtime(settings)
+    rt = build_runtime(settings, models=True)
     ensure_admin(rt)
     yield rt
     rt.close()

@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 
 from tests.conftest import make_settings
+from tests.support.plugin import Steps
 from tests.support.processes import REPO_ROOT, env_for, free_port, start, stop, wait_until
 from videotwin.domain import jobs
 from videotwin.runtime import build_runtime
@@ -49,7 +50,7 @@ def test_serve_starts_from_nothing_writes_the_admin_token_and_runs_a_worker(tmp_
         with rt.db.read() as session:
             from videotwin.domain import accounts
             admin = accounts.find_user(session, "admin")
-        j = jobs.start(rt, owner_id=admin.id, kind="test.steps", inputs={"steps": 2, "step_seconds": 0.01})
+        j = jobs.start(rt, owner_id=admin.id, kind="test.steps", inputs=Steps(steps=2, step_seconds=0.01))
         wait_until(lambda: get(f"{base}/api/v1/jobs/{j.id}", token)[1]["data"]["status"] == "succeeded", 30,
                    "the job to succeed")
         assert get(f"{base}/health")[1]["data"]["workers"] == 1

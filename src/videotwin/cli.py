@@ -15,9 +15,13 @@ import threading
 from videotwin.config import Settings
 
 log = logging.getLogger("videotwin")
-# After the worker child exits unexpectedly, wait this long before starting a new one.
-WORKER_RESTART_DELAY_SECONDS = 2.0
-WORKER_STOP_TIMEOUT_SECONDS = 10.0
+# After a child process exits unexpectedly, wait this long before starting a new one.
+CHILD_RESTART_DELAY_SECONDS = 2.0
+CHILD_STOP_TIMEOUT_SECONDS = 10.0
+# uvicorn's supervisor restarts an API process that does not answer its ping within this long. API
+# processes run no models, so a ping is answered in milliseconds; the margin is for a machine
+# saturated by renders, where killing a slow but healthy process would drop its requests.
+API_HEALTHCHECK_SECONDS = 30
 
 
 def _logging(level: str) -> None:
@@ -26,14 +30,16 @@ def _logging(level: str) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-class _WorkerChild:
-    """`serve` runs the worker as a child process: one command, and a heavy job can never hold the
-    API's interpreter lock. The child is restarted if it dies, and stopped with the server."""
+class _Child:
+    """`serve` runs the worker and the model server as child processes: one command, and neither a
+    heavy job nor a model can ever hold an API process's interpreter lock. A child is restarted if it
+    dies, and stopped with the server."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: str) -> None:
+        self.command = command
         self.proc: subprocess.Popen | None = None
         self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._supervise, name="worker-supervisor", daemon=True)
+        self.thread = threading.Thread(target=self._supervise, name=f"{command}-supervisor", daemon=True)
 
     def start(self) -> None:
         # The first child is started here, on the main thread: spawned from the supervisor thread
@@ -43,24 +49,24 @@ class _WorkerChild:
         self.thread.start()
 
     def _spawn(self) -> subprocess.Popen | None:
-        cmd = [sys.executable, "-m", "videotwin", "worker", "--parent-pid", str(os.getpid())]
+        cmd = [sys.executable, "-m", "videotwin", self.command, "--parent-pid", str(os.getpid())]
         try:
             return subprocess.Popen(cmd)
         except OSError:
-            log.exception("could not start the worker process; trying again")
+            log.exception("could not start the %s process; trying again", self.command)
             return None
 
     def _supervise(self) -> None:
         while not self.stopping.is_set():
             if self.proc is None:
-                self.stopping.wait(WORKER_RESTART_DELAY_SECONDS)
+                self.stopping.wait(CHILD_RESTART_DELAY_SECONDS)
                 self.proc = self._spawn()
                 continue
             code = self.proc.wait()
             if self.stopping.is_set():
                 return
-            log.error("worker process exited with code %s; starting a new one", code)
-            self.stopping.wait(WORKER_RESTART_DELAY_SECONDS)
+            log.error("%s process exited with code %s; starting a new one", self.command, code)
+            self.stopping.wait(CHILD_RESTART_DELAY_SECONDS)
             self.proc = self._spawn()
 
     def stop(self) -> None:
@@ -70,7 +76,7 @@ class _WorkerChild:
             return
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(WORKER_STOP_TIMEOUT_SECONDS)
+            proc.wait(CHILD_STOP_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
             proc.kill()
 
@@ -94,8 +100,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"videotwin: admin API token written to {token_path} (mode 0600)", flush=True)
     else:
         print(f"videotwin: admin API token file: {token_path}", flush=True)
-    child = None if args.no_worker else _WorkerChild()
-    if child:
+    children = [] if settings.model_server_url else [_Child("model-server")]
+    if not args.no_worker:
+        children.append(_Child("worker"))
+    for child in children:
         child.start()
     print(f"videotwin: serving on {settings.resolved_public_url} (docs at /docs)", flush=True)
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal; with a Python
@@ -103,7 +111,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
     common = dict(host=settings.host, port=settings.port, log_level=args.log_level, access_log=args.access_log,
-                  timeout_graceful_shutdown=5)
+                  timeout_graceful_shutdown=5, timeout_keep_alive=int(settings.api_keep_alive_seconds),
+                  timeout_worker_healthcheck=API_HEALTHCHECK_SECONDS)
     try:
         if settings.api_processes > 1:
             # Each API process builds its own runtime from the environment.
@@ -112,15 +121,25 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         else:
             uvicorn.run(create_app(runtime), **common)
     finally:
-        if child:
+        for child in children:
             child.stop()
         runtime.close()
     return 0
 
 
+def cmd_model_server(settings: Settings, args: argparse.Namespace) -> int:
+    from videotwin.children import die_with_parent
+    from videotwin.modelserver.server import run_model_server
+
+    if args.parent_pid is not None:
+        die_with_parent(args.parent_pid)
+    run_model_server(settings, log_level=args.log_level)
+    return 0
+
+
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from videotwin.bootstrap import migrate
-    from videotwin.queue.consumer import run_worker
+    from videotwin.worker.consumer import run_worker
 
     if args.concurrency:
         settings.worker_concurrency = args.concurrency
@@ -139,7 +158,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
     from videotwin.bootstrap import migrate
     from videotwin.domain import accounts, credits
-    from videotwin.domain.errors import DomainError
+    from videotwin.errors import DomainError
     from videotwin.runtime import build_runtime
 
     migrate(settings)
@@ -190,20 +209,21 @@ def _add_system_avatar(settings: Settings, args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from videotwin.db.tables import UserRow
-    from videotwin.domain import avatars, jobs
-    from videotwin.domain.errors import DomainError
-    from videotwin.domain.ids import new_id
-    from videotwin.pipelines.base import build_registry
-    from videotwin.queue.worker import Worker
+    from videotwin.domain import avatars, jobs, tasks
+    from videotwin.errors import DomainError
+    from videotwin.families import avatars as avatar_family
+    from videotwin.ids import new_id
+    from videotwin.pipelines.registry import build_pipelines
     from videotwin.runtime import build_runtime
     from videotwin.storage.inputs import extension_for
     from videotwin.storage.keys import user_prefix
+    from videotwin.worker.worker import Worker
 
     path = Path(args.video)
     if not path.is_file():
         print(f"error: {path} is not a file", file=sys.stderr)
         return 2
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, models=True)
     try:
         with runtime.db.read() as session:
             admin_id = session.scalar(select(UserRow.id).where(UserRow.is_admin.is_(True)).order_by(UserRow.created_at))
@@ -213,10 +233,11 @@ def _add_system_avatar(settings: Settings, args: argparse.Namespace) -> int:
         content_type = {".mov": "video/quicktime"}.get(path.suffix.lower(), "video/mp4")
         key = f"{user_prefix(admin_id)}uploads/system-avatars/{new_id()}{extension_for(content_type)}"
         runtime.blobs.put_file(key, path, content_type)
-        twin = avatars.start(runtime, owner_id=admin_id, name=args.name, gender=args.gender,
-                             video_url=runtime.url_for(key), image_url=None, system=True)
+        submission = avatars.submission(runtime, name=args.name, gender=args.gender, video_url=runtime.url_for(key),
+                                        image_url=None, system=True)
+        twin = tasks.start(runtime, avatar_family.FAMILY, admin_id, submission, charge=False)
         # Made here and now (not left to a worker), so the operator sees the result at once.
-        Worker(runtime, build_registry(settings.plugins)).execute(twin.job.id)
+        Worker(runtime, build_pipelines(settings.plugins)).execute(twin.job.id)
         with runtime.db.read() as session:
             job = jobs.get_any(session, twin.job.id)
         if job.status != jobs.SUCCEEDED:
@@ -246,6 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, help="jobs at once (VIDEOTWIN_WORKER_CONCURRENCY)")
     worker.add_argument("--pool", help="the pool to take jobs from (VIDEOTWIN_WORKER_POOL; default: the shared one)")
     worker.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+
+    models = sub.add_parser("model-server", help="run a model server (serve starts one itself unless "
+                                                 "VIDEOTWIN_MODEL_SERVER_URL names another)")
+    models.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
 
     admin = sub.add_parser("admin", help="operator tasks").add_subparsers(dest="action", required=True)
     admin.add_parser("migrate", help="bring the database schema up to date")
@@ -282,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a bad VIDEOTWIN_* variable: say which, then stop
         print(f"videotwin: invalid settings: {exc}", file=sys.stderr)
         return 2
-    handlers = {"serve": cmd_serve, "worker": cmd_worker, "admin": cmd_admin}
+    handlers = {"serve": cmd_serve, "worker": cmd_worker, "model-server": cmd_model_server, "admin": cmd_admin}
     return handlers[args.command](settings, args)
 
 

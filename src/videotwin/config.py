@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -13,6 +15,8 @@ KIB = 1024
 MIB = 1024 * KIB
 GIB = 1024 * MIB
 DAY_SECONDS = 24 * 3600
+# Linux limits a unix socket's path to 107 bytes; keep a margin.
+MAX_SOCKET_PATH_CHARS = 100
 
 
 class Prices(BaseModel):
@@ -71,6 +75,9 @@ class Settings(BaseSettings):
 
     # API processes: Python runs one request at a time per process, so use one per core.
     api_processes: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=1, le=64)
+    # An idle kept-alive connection is closed after this long: longer than any client's polling
+    # interval (A2E clients poll every 3-10 s), so a poll never meets a connection closing under it.
+    api_keep_alive_seconds: float = Field(default=75.0, gt=0)
     # Threads for quick API requests, and for slow ones (fetching URLs, password hashing).
     api_threads: int = Field(default=4, ge=1, le=64)
     api_slow_threads: int = Field(default=16, ge=1, le=256)
@@ -109,10 +116,32 @@ class Settings(BaseSettings):
     # Longest audio video/generate accepts, seconds.
     max_video_audio_seconds: float = Field(default=1800.0, ge=1.0)
 
-    # Extra modules whose register(registry) adds pipelines (an operator's GPU backend, test kinds).
+    # Extra modules: register_pipelines(pipelines) adds job kinds, register_models(models) adds or
+    # replaces models (an operator's GPU engine, test kinds). Comma-separated.
     plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    _split = field_validator("fetch_allow_hosts", "plugins", mode="before")(_split_csv)
+    # Models (inference/registry.py): where they run, their CPU threads (default: every core), how
+    # long one nobody uses stays loaded, and which a worker keeps loaded all the time (names as in
+    # videotwin/models.py, comma-separated).
+    model_device: Literal["cpu", "cuda"] = "cpu"
+    model_threads: int | None = Field(default=None, ge=1, le=256)
+    model_idle_seconds: float = Field(default=600.0, gt=0)
+    model_keep_warm: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The model server answers the API's synchronous model calls (send_tts, lang_classify, the checks
+    # of a text video/generate). Default: `serve` runs one beside the API on a unix socket; set a URL
+    # (http://host:port or unix:///path) to use one running elsewhere (`videotwin model-server`).
+    model_server_url: str | None = None
+    # It keeps these models loaded from the start, runs this many calls at once, and answers "busy"
+    # (503) rather than let more than model_server_queue calls wait.
+    model_server_keep_warm: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["langid", "piper"])
+    model_server_threads: int = Field(default=2, ge=1, le=64)
+    model_server_queue: int = Field(default=32, ge=1)
+    # How long an API call waits for the model server (a 1000-character text in a cloned voice takes
+    # a few seconds; the first call of a cold server loads the model too).
+    model_request_timeout_seconds: float = Field(default=120.0, gt=0)
+
+    _split = field_validator("fetch_allow_hosts", "plugins", "model_keep_warm", "model_server_keep_warm",
+                             mode="before")(_split_csv)
 
     @property
     def resolved_public_url(self) -> str:
@@ -133,6 +162,19 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Model files assembled from their packages at first use (whisper-base, kokoro)."""
         return self.data_dir / "models"
+
+    @property
+    def resolved_model_server_url(self) -> str:
+        """Where the model server listens: the setting, else a unix socket for this data dir (in the
+        data dir if its path is short enough for a socket, else in the system's temporary folder)."""
+        if self.model_server_url:
+            return self.model_server_url.rstrip("/")
+        data = self.data_dir.resolve()
+        local = data / "models.sock"
+        if len(str(local)) > MAX_SOCKET_PATH_CHARS:
+            digest = hashlib.sha256(str(data).encode()).hexdigest()[:16]
+            local = Path(tempfile.gettempdir()) / f"videotwin-{digest}.sock"
+        return f"unix://{local}"
 
     @property
     def blob_dir(self) -> Path:

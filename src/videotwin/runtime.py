@@ -1,4 +1,5 @@
-"""The services one process needs, built once from the settings and passed down."""
+"""The services one process needs, built once from the settings and passed down (the domain sees
+them as domain.ports.Services)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 from videotwin.config import Settings
 from videotwin.db import Database
+from videotwin.inference.registry import ModelRegistry
+from videotwin.modelserver.client import ModelClient
 from videotwin.queue.huey_queue import TaskQueue
 from videotwin.storage.blobs import BlobStore, LocalBlobStore
 from videotwin.storage.fetch import FetchRules
@@ -47,6 +50,8 @@ class Runtime:
     blobs: BlobStore
     signer: UrlSigner
     queue: TaskQueue
+    inference: ModelClient  # the model server: what a request needs from a model, answered at once
+    models: ModelRegistry | None = None  # only in processes that run models themselves (workers)
 
     @property
     def fetch_rules(self) -> FetchRules:
@@ -58,10 +63,20 @@ class Runtime:
         return self.signer.download_url(key, self.settings.signed_url_ttl_seconds)
 
     def close(self) -> None:
+        self.inference.close()
+        if self.models is not None:
+            self.models.close()
         self.db.dispose()
 
 
-def build_runtime(settings: Settings, execute: Callable[[str], None] | None = None) -> Runtime:
+def build_runtime(settings: Settings, execute: Callable[[str], None] | None = None, models: bool = False) -> Runtime:
+    """models=True for a process that runs models (a worker): it gets its own registry. API
+    processes never do: their model calls go to the model server."""
+    registry = None
+    if models:
+        from videotwin.models import build_models  # the model catalog, only where models run
+
+        registry = build_models(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return Runtime(
         settings=settings,
@@ -69,4 +84,6 @@ def build_runtime(settings: Settings, execute: Callable[[str], None] | None = No
         blobs=LocalBlobStore(settings.blob_dir),
         signer=UrlSigner(load_secret(settings), settings.resolved_public_url),
         queue=TaskQueue(settings.resolved_queue_url, execute, pool=settings.worker_pool),
+        inference=ModelClient(settings.resolved_model_server_url, settings.model_request_timeout_seconds),
+        models=registry,
     )

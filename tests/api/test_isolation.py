@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.api.test_wire_format import assert_error
 from tests.storage.test_files_and_uploads import local, presign
+from tests.support.plugin import Steps
 from videotwin.domain import jobs
 
 
@@ -17,7 +18,7 @@ def test_tokens_of_another_user_are_neither_listed_nor_deletable(client, alice, 
 
 
 def test_jobs_of_another_user_look_exactly_like_missing_ones(client, runtime, alice, bob):
-    job = jobs.start(runtime, owner_id=alice.id, kind="test.steps", inputs={}, cost=jobs.Cost("coins", 10))
+    job = jobs.start(runtime, owner_id=alice.id, kind="test.steps", inputs=Steps(), cost=jobs.Cost("coins", 10))
     assert client.get(f"/api/v1/jobs/{job.id}", headers=alice.headers).json()["data"]["status"] == "queued"
     other = client.get(f"/api/v1/jobs/{job.id}", headers=bob.headers)
     missing = client.get("/api/v1/jobs/0123456789abcdef01234567", headers=bob.headers)

@@ -12,7 +12,7 @@ from tests.conftest import make_account
 from videotwin.db import Database
 from videotwin.db.tables import CreditEntryRow, UserRow
 from videotwin.domain import credits
-from videotwin.domain.errors import InsufficientCredits
+from videotwin.errors import InsufficientCredits
 
 
 def _spend_many(url: str, user_id: str, times: int, amount: int, out) -> None:

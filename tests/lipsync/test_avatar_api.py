@@ -17,11 +17,12 @@ from videotwin.app import create_app
 from videotwin.bootstrap import migrate
 from videotwin.db.tables import VideoTwinRow
 from videotwin.lipsync import model
+from videotwin.lipsync.model import UniversalLipsync
 from videotwin.lipsync.tracking import track_video
 from videotwin.media.audio import decode
-from videotwin.pipelines.base import build_registry
-from videotwin.queue.worker import Worker
+from videotwin.pipelines.registry import build_pipelines
 from videotwin.runtime import build_runtime
+from videotwin.worker.worker import Worker
 
 pytestmark = pytest.mark.slow
 
@@ -31,9 +32,9 @@ def env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("avatars")
     settings = make_settings(tmp, fetch_allow_hosts=["127.0.0.1"], prices={"avatar_create_coins": 20})
     migrate(settings)
-    rt = build_runtime(settings)
+    rt = build_runtime(settings, models=True)
     acct = make_account(rt, "filmmaker", coins=1000, diamonds=5)
-    worker = Worker(rt, build_registry(settings.plugins))
+    worker = Worker(rt, build_pipelines(settings.plugins))
     with serve_fixtures() as media, TestClient(create_app(rt)) as client:
         yield client, acct, rt, worker, media
     rt.close()
@@ -54,7 +55,7 @@ def coins(client, acct):
     return client.get("/api/v1/user/remainingCoins", headers=acct.headers).json()["data"]["coins"]
 
 
-def test_an_avatar_from_a_talking_head_video_gets_an_anchor_and_a_lip_synced_preview(env, tmp_path):
+def test_an_avatar_from_a_talking_head_video_gets_an_anchor_and_a_lip_synced_preview(env, tmp_path, models):
     client, acct, rt, worker, media = env
     fixture("video/v02_man_kitchen.mp4")
     before = coins(client, acct)
@@ -72,10 +73,10 @@ def test_an_avatar_from_a_talking_head_video_gets_an_anchor_and_a_lip_synced_pre
     assert v["codec_name"] == "h264" and a["codec_name"] == "aac"
     assert (v["width"], v["height"]) == (1080, 1920) and v["r_frame_rate"] == "25/1"
     assert abs(float(v["duration"]) - float(a["duration"])) <= 0.04
-    track = track_video(preview)
+    track = track_video(preview, models)
     assert track.found.all()  # a face in every frame
     speech = decode(preview, model.SAMPLE_RATE_HZ)
-    expected = model.MouthModel.load().predict(speech, track.fps, track.frames)
+    expected = models.predict(UniversalLipsync, speech, track.fps, track.frames)
     r = np.corrcoef(track.mouth_opening(), expected)[0, 1]
     assert r > 0.5, r  # the mouth follows the speech
     anchors = client.get("/api/v1/anchor/character_list", headers=acct.headers).json()["data"]
@@ -117,7 +118,7 @@ def test_bad_requests_are_refused_at_once_and_cost_nothing(env):
     assert coins(client, acct) == before
 
 
-def test_a_photo_avatar_speaks_blinks_moves_slightly_and_costs_a_diamond(env, tmp_path):
+def test_a_photo_avatar_speaks_blinks_moves_slightly_and_costs_a_diamond(env, tmp_path, models):
     client, acct, rt, worker, media = env
     fixture("image/i11_man_glasses_sweater_frame.png")
     before = client.get("/api/v1/user/remainingCoins", headers=acct.headers).json()["data"]
@@ -129,10 +130,10 @@ def test_a_photo_avatar_speaks_blinks_moves_slightly_and_costs_a_diamond(env, tm
     assert after == {"coins": before["coins"], "diamonds": before["diamonds"] - 1}
     preview = tmp_path / "photo.mp4"
     preview.write_bytes(client.get(local(twin["preview_result_url"])).content)
-    track = track_video(preview)
+    track = track_video(preview, models)
     assert track.found.all()
     speech = decode(preview, model.SAMPLE_RATE_HZ)
-    expected = model.MouthModel.load().predict(speech, track.fps, track.frames)
+    expected = models.predict(UniversalLipsync, speech, track.fps, track.frames)
     assert np.corrcoef(track.mouth_opening(), expected)[0, 1] > 0.5  # lips follow the speech
     lm = track.landmarks
     eye_open = np.linalg.norm(lm[:, 159, :2] - lm[:, 145, :2], axis=1) / track.eye_distance()
@@ -165,7 +166,7 @@ def test_a_photo_with_a_wide_open_mouth_is_refused_with_what_to_use_instead(env)
     assert twin["current_status"] == "failed" and "lips closed or slightly apart" in twin["failed_message"]
 
 
-def test_a_smiling_photo_showing_its_teeth_speaks_with_them(env, tmp_path):
+def test_a_smiling_photo_showing_its_teeth_speaks_with_them(env, tmp_path, models):
     client, acct, rt, worker, media = env
     fixture("image/i13_woman_asian_frame.png")
     twin = make(client, acct, rt, worker, name="Smile", gender="female",
@@ -173,7 +174,7 @@ def test_a_smiling_photo_showing_its_teeth_speaks_with_them(env, tmp_path):
     assert twin["current_status"] == "completed", twin["failed_message"]
     preview = tmp_path / "smile.mp4"
     preview.write_bytes(client.get(local(twin["preview_result_url"])).content)
-    track = track_video(preview)
+    track = track_video(preview, models)
     assert track.found.all()
-    expected = model.MouthModel.load().predict(decode(preview, model.SAMPLE_RATE_HZ), track.fps, track.frames)
+    expected = models.predict(UniversalLipsync, decode(preview, model.SAMPLE_RATE_HZ), track.fps, track.frames)
     assert np.corrcoef(track.mouth_opening(), expected)[0, 1] > 0.5  # lips follow the speech

@@ -16,9 +16,9 @@ FIRST_FRAMES = 150
 
 
 @pytest.fixture(scope="module")
-def clip():
+def clip(models):
     path = fixture("video/v02_man_kitchen.mp4")
-    track = track_video(path)
+    track = track_video(path, models)
     frames = [f for _, f in zip(range(FIRST_FRAMES), video.frames(path), strict=False)]
     opening = track.mouth_opening()[:FIRST_FRAMES]
     return frames, track.landmarks[:FIRST_FRAMES], int(np.argmin(opening)), int(np.argmax(opening))

@@ -12,9 +12,9 @@ from videotwin.app import create_app
 from videotwin.bootstrap import migrate
 from videotwin.db.tables import JobRow, LipsyncModelRow, VideoTwinRow
 from videotwin.domain import jobs
-from videotwin.pipelines.base import build_registry
-from videotwin.queue.worker import Worker
+from videotwin.pipelines.registry import build_pipelines
 from videotwin.runtime import build_runtime
+from videotwin.worker.worker import Worker
 
 pytestmark = pytest.mark.slow
 CLIP = "video/v02_man_kitchen.mp4"  # 20 s: enough held-out footage to judge a personalised model
@@ -27,9 +27,9 @@ def env(tmp_path_factory):
     fixture(CLIP)
     settings = make_settings(tmp, fetch_allow_hosts=["127.0.0.1"], prices={"lipsync_training_diamonds": 1})
     migrate(settings)
-    rt = build_runtime(settings)
+    rt = build_runtime(settings, models=True)
     acct = make_account(rt, "studio", coins=1000, diamonds=3)
-    worker = Worker(rt, build_registry(settings.plugins))
+    worker = Worker(rt, build_pipelines(settings.plugins))
     with serve_fixtures() as media, TestClient(create_app(rt)) as client:
         twin = make_twin(client, acct, rt, worker, f"{media}/{CLIP}")
         yield client, acct, rt, worker, media, twin

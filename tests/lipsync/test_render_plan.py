@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tests.support.fixtures import fixture
+from videotwin.inference.vad import SileroVad
 from videotwin.lipsync import model, render
 from videotwin.lipsync.features import speaking
 from videotwin.media.audio import decode
@@ -35,16 +36,18 @@ def test_a_prediction_is_standardised_over_speech_and_closed_where_nobody_speaks
     assert np.all(np.isfinite(model.finish(raw, np.zeros(10, bool))))  # no speech found: the model decides
 
 
-def test_voice_activity_marks_speech_with_a_lead_and_a_trail_and_not_silence():
+def test_voice_activity_marks_speech_with_a_lead_and_a_trail_and_not_silence(models):
     audio = decode(fixture("audio/a08_en_f5_nature.wav"), model.SAMPLE_RATE_HZ)
     silence = np.zeros(model.SAMPLE_RATE_HZ, np.float32)
     fps = 25.0
     clip = np.concatenate([silence, audio, silence])
     n = int(len(clip) / model.SAMPLE_RATE_HZ * fps)
-    voiced = speaking(clip, fps, n)
+    with models.use(SileroVad) as vad:
+        voiced = speaking(clip, fps, n, vad)
+        silent = speaking(np.zeros(0, np.float32), fps, 0, vad)
     assert not voiced[:int(0.8 * fps)].any() and not voiced[-int(0.7 * fps):].any()
     assert voiced[int(1.5 * fps):int(4.5 * fps)].mean() > 0.7  # less its pauses
-    assert speaking(np.zeros(0, np.float32), fps, 0).shape == (0,)
+    assert silent.shape == (0,)
 
 
 def test_the_plan_follows_the_target_and_prefers_consecutive_bank_frames():

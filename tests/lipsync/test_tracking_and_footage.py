@@ -17,10 +17,10 @@ CLIPS = TALKING_HEADS
 
 
 @pytest.mark.parametrize("name", CLIPS)
-def test_a_face_is_tracked_in_every_frame_of_each_talking_head_clip(name):
+def test_a_face_is_tracked_in_every_frame_of_each_talking_head_clip(name, models):
     path = fixture(f"video/{name}")
     info = video.probe(path)
-    track = track_video(path)
+    track = track_video(path, models)
     assert abs(track.frames - info.duration * info.fps) <= 1  # constant rate, also for v04's variable one
     assert track.found.all()
     assert (track.width, track.height) == (info.width, info.height)
@@ -34,9 +34,9 @@ def test_portrait_hevc_is_decoded_upright():
     assert (info.width, info.height, info.codec) == (1080, 1920, "hevc")
 
 
-def test_a_short_clip_is_refused_with_the_length_it_needs():
+def test_a_short_clip_is_refused_with_the_length_it_needs(models):
     path = fixture("video/v04_man_suit_office.mp4")
-    problem = footage.check(track_video(path), video.probe(path).duration, min_seconds=10)
+    problem = footage.check(track_video(path, models), video.probe(path).duration, min_seconds=10)
     assert problem.code == "too_short" and "6.1 s" in problem.message and "10 s" in problem.message
 
 
@@ -48,22 +48,22 @@ def _make(tmp_path, name, filters):
     return out
 
 
-def test_a_tiny_face_is_refused(tmp_path):
+def test_a_tiny_face_is_refused(tmp_path, models):
     clip = _make(tmp_path, "far.mp4", "scale=140:140,pad=1280:1280:570:570")
-    problem = footage.check(track_video(clip), 6.6, min_seconds=5)
+    problem = footage.check(track_video(clip, models), 6.6, min_seconds=5)
     assert problem is not None and problem.code in ("face_too_small", "no_face")
     assert "closer" in problem.message or "no face" in problem.message
 
 
-def test_two_people_are_refused(tmp_path):
+def test_two_people_are_refused(tmp_path, models):
     clip = _make(tmp_path, "two.mp4", "split[a][b];[a][b]hstack")
-    problem = footage.check(track_video(clip), 6.6, min_seconds=5)
+    problem = footage.check(track_video(clip, models), 6.6, min_seconds=5)
     assert problem is not None and problem.code == "many_faces" and "one person" in problem.message
 
 
-def test_footage_without_a_face_is_refused(tmp_path):
+def test_footage_without_a_face_is_refused(tmp_path, models):
     clip = _make(tmp_path, "wall.mp4", "crop=120:120:0:0,scale=700:700")  # a corner of the blue wall
-    problem = footage.check(track_video(clip), 6.6, min_seconds=5)
+    problem = footage.check(track_video(clip, models), 6.6, min_seconds=5)
     assert problem.code == "no_face" and "facing the camera" in problem.message
 
 

@@ -9,18 +9,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from videotwin.domain import credits, jobs
-from videotwin.pipelines.base import build_registry
-from videotwin.queue.worker import Worker
+from tests.support.plugin import Burn, Nothing, Steps
+from videotwin.domain import credits, jobs, leases
+from videotwin.pipelines.registry import build_pipelines
+from videotwin.worker.worker import Worker
 
 
 @pytest.fixture
 def worker(runtime) -> Worker:
-    return Worker(runtime, build_registry(runtime.settings.plugins))
+    return Worker(runtime, build_pipelines(runtime.settings.plugins))
 
 
 def start(runtime, account, kind="test.steps", cost=10, **inputs):
-    return jobs.start(runtime, owner_id=account.id, kind=kind, inputs=inputs,
+    typed = {"test.steps": Steps, "test.burn": Burn}.get(kind, Nothing)(**inputs)
+    return jobs.start(runtime, owner_id=account.id, kind=kind, inputs=typed,
                       cost=jobs.Cost("coins", cost) if cost else None)
 
 
@@ -51,7 +53,7 @@ def test_accepting_a_job_reserves_its_credits_and_success_keeps_them(runtime, wo
 
 
 def test_a_job_the_user_cannot_afford_is_refused_and_nothing_is_recorded(runtime, alice):
-    from videotwin.domain.errors import InsufficientCredits
+    from videotwin.errors import InsufficientCredits
 
     with pytest.raises(InsufficientCredits):
         start(runtime, alice, cost=5000)
@@ -121,7 +123,7 @@ def test_progress_is_written_while_the_job_runs(runtime, worker, alice):
 
 
 def test_a_finished_job_cannot_be_cancelled(runtime, worker, alice):
-    from videotwin.domain.errors import InvalidState
+    from videotwin.errors import InvalidState
 
     j = start(runtime, alice, steps=1, step_seconds=0.01)
     worker.execute(j.id)
@@ -132,10 +134,10 @@ def test_a_finished_job_cannot_be_cancelled(runtime, worker, alice):
 def test_a_worker_cannot_finish_a_job_whose_lease_another_worker_holds(runtime, alice):
     j = start(runtime, alice)
     with runtime.db.write() as session:
-        assert jobs.claim(session, j.id, "w1", 30) is not None
-        assert jobs.claim(session, j.id, "w2", 30) is None
-        assert jobs.succeed(session, j.id, "w2", {}) is None
-        assert jobs.fail(session, j.id, "w2", 1, "x") is None
+        assert leases.claim(session, j.id, "w1", 30) is not None
+        assert leases.claim(session, j.id, "w2", 30) is None
+        assert leases.succeed(session, j.id, "w2", {}) is None
+        assert leases.fail(session, j.id, "w2", 1, "x") is None
     assert job(runtime, j.id).status == "running"
 
 
@@ -143,10 +145,10 @@ def test_an_expired_lease_is_requeued_then_given_up_with_a_refund(runtime, alice
     j = start(runtime, alice)
     for attempt in range(1, runtime.settings.job_max_attempts + 1):
         with runtime.db.write() as session:
-            assert jobs.claim(session, j.id, f"dead-{attempt}", 0.01).attempts == attempt
+            assert leases.claim(session, j.id, f"dead-{attempt}", 0.01).attempts == attempt
         time.sleep(0.02)
         with runtime.db.write() as session:
-            result = jobs.reap_expired(session)
+            result = leases.reap_expired(session)
     assert result.failed == [j.id]
     done = job(runtime, j.id)
     assert done.status == "failed" and "stopped 3 times" in done.error_message
@@ -182,13 +184,13 @@ def test_the_webhook_is_posted_once_with_its_token_when_the_job_ends(tmp_path, h
 
     settings = make_settings(tmp_path, fetch_allow_hosts=["127.0.0.1"])
     migrate(settings)
-    rt = build_runtime(settings)
-    w = Worker(rt, build_registry(settings.plugins))
+    rt = build_runtime(settings, models=True)
+    w = Worker(rt, build_pipelines(settings.plugins))
     acct = make_account(rt, "hooked", coins=100)
     url = f"http://127.0.0.1:{hook_server.server_port}/hook"
-    ok = jobs.start(rt, owner_id=acct.id, kind="test.steps", inputs={"steps": 1, "step_seconds": 0.01},
+    ok = jobs.start(rt, owner_id=acct.id, kind="test.steps", inputs=Steps(steps=1, step_seconds=0.01),
                     webhook_url=url, webhook_token="s3cret")
-    bad = jobs.start(rt, owner_id=acct.id, kind="test.fails", inputs={}, webhook_url=url)
+    bad = jobs.start(rt, owner_id=acct.id, kind="test.fails", inputs=Nothing(), webhook_url=url)
     w.execute(ok.id)
     w.execute(bad.id)
     w.housekeeping()  # a second chance to send must not send again
@@ -201,7 +203,7 @@ def test_the_webhook_is_posted_once_with_its_token_when_the_job_ends(tmp_path, h
 
 def test_a_webhook_to_a_private_address_is_not_sent(runtime, worker, alice, hook_server):
     url = f"http://127.0.0.1:{hook_server.server_port}/hook"  # loopback, and not on the allow list
-    j = jobs.start(runtime, owner_id=alice.id, kind="test.steps", inputs={"steps": 1, "step_seconds": 0.01},
+    j = jobs.start(runtime, owner_id=alice.id, kind="test.steps", inputs=Steps(steps=1, step_seconds=0.01),
                    webhook_url=url)
     worker.execute(j.id)
     assert _Hook.received == []
@@ -213,7 +215,7 @@ def test_a_webhook_to_a_private_address_is_not_sent(runtime, worker, alice, hook
 
 
 def test_deleting_follows_a2e_rules_queued_refunded_running_refused_finished_removed(runtime, worker, alice):
-    from videotwin.domain.errors import InvalidState, NotFound
+    from videotwin.errors import InvalidState, NotFound
 
     queued = start(runtime, alice)
     with runtime.db.write() as session:
@@ -221,7 +223,7 @@ def test_deleting_follows_a2e_rules_queued_refunded_running_refused_finished_rem
     assert balance(runtime, alice) == 1000
     running = start(runtime, alice)
     with runtime.db.write() as session:
-        jobs.claim(session, running.id, "w", 30)
+        leases.claim(session, running.id, "w", 30)
     with runtime.db.write() as session, pytest.raises(InvalidState):
         jobs.delete(session, alice.id, running.id)
     finished = start(runtime, alice, steps=1, step_seconds=0.01)

@@ -8,6 +8,7 @@ import signal
 
 import pytest
 
+from tests.support.plugin import Steps
 from tests.support.processes import env_for, start, stop, wait_until
 from videotwin.domain import credits, jobs
 
@@ -22,7 +23,7 @@ def job(runtime, job_id):
 def test_a_worker_killed_mid_job_leaves_a_job_another_worker_completes_charging_once(runtime, alice, tmp_path):
     log = tmp_path / "runs.log"
     j = jobs.start(runtime, owner_id=alice.id, kind="test.steps", cost=jobs.Cost("coins", 10),
-                   inputs={"steps": 30, "step_seconds": 0.1, "log": str(log)})
+                   inputs=Steps(steps=30, step_seconds=0.1, log=str(log)))
     env = env_for(runtime.settings)
     first = start(["worker"], env, tmp_path / "w1.log")
     try:
@@ -41,7 +42,8 @@ def test_a_worker_killed_mid_job_leaves_a_job_another_worker_completes_charging_
     runs = [line.split() for line in log.read_text().splitlines()]
     assert [(r[1], r[2]) for r in runs] == [(str(first.pid), "1"), (str(second.pid), "2")]
     key = done.outputs["files"]["result"]
-    assert "/a2/" in key and runtime.blobs.local_path(key).read_text().startswith(f"done by {second.pid}")
+    with runtime.blobs.open(key) as stored:
+        assert "/a2/" in key and stored.read().decode().startswith(f"done by {second.pid}")
     with runtime.db.read() as session:
         assert [(e.reason, e.amount) for e in credits.entries_for_job(session, j.id)] == [("spend", -10)]
         assert credits.balances(session, alice.id).coins == 990
@@ -52,7 +54,7 @@ def test_two_worker_processes_never_run_the_same_job_even_with_duplicate_message
     ids = []
     for _ in range(12):
         j = jobs.start(runtime, owner_id=alice.id, kind="test.steps", cost=jobs.Cost("coins", 1),
-                       inputs={"steps": 3, "step_seconds": 0.05, "log": str(log)})
+                       inputs=Steps(steps=3, step_seconds=0.05, log=str(log)))
         runtime.queue.enqueue(j.id)  # a duplicate message must not lead to a second run
         ids.append(j.id)
     env = env_for(runtime.settings)
@@ -72,7 +74,7 @@ def test_two_worker_processes_never_run_the_same_job_even_with_duplicate_message
 def test_a_worker_stopped_politely_hands_its_job_back_at_once(runtime, alice, tmp_path):
     settings = runtime.settings.model_copy(update={"job_lease_seconds": 60.0})  # expiry would take a minute
     j = jobs.start(runtime, owner_id=alice.id, kind="test.steps", cost=jobs.Cost("coins", 10),
-                   inputs={"steps": 40, "step_seconds": 0.1})
+                   inputs=Steps(steps=40, step_seconds=0.1))
     env = env_for(settings)
     first = start(["worker"], env, tmp_path / "w1.log")
     try:
@@ -94,8 +96,8 @@ def test_a_worker_stopped_politely_hands_its_job_back_at_once(runtime, alice, tm
 
 def test_one_worker_works_queued_jobs_off_in_the_order_they_were_sent(runtime, alice, tmp_path):
     log = tmp_path / "runs.log"
-    ids = [jobs.start(runtime, owner_id=alice.id, kind="test.steps", inputs={"steps": 2, "step_seconds": 0.05,
-                                                                             "log": str(log)}).id for _ in range(5)]
+    ids = [jobs.start(runtime, owner_id=alice.id, kind="test.steps",
+                      inputs=Steps(steps=2, step_seconds=0.05, log=str(log))).id for _ in range(5)]
     worker = start(["worker"], env_for(runtime.settings), tmp_path / "w.log")
     try:
         wait_until(lambda: all(job(runtime, i).status in jobs.FINISHED for i in ids), 60, "all jobs to finish")
@@ -107,7 +109,7 @@ def test_one_worker_works_queued_jobs_off_in_the_order_they_were_sent(runtime, a
 def test_a_pool_worker_takes_only_its_pools_jobs(runtime, alice, tmp_path):
     def submit(queue: str) -> str:
         with runtime.db.write() as session:
-            j = jobs.submit(session, owner_id=alice.id, kind="test.steps", inputs={"steps": 2, "step_seconds": 0.05},
+            j = jobs.submit(session, owner_id=alice.id, kind="test.steps", inputs=Steps(steps=2, step_seconds=0.05),
                             max_attempts=3, queue=queue)
         runtime.queue.enqueue(j.id, queue=queue)
         return j.id

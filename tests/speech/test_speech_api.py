@@ -14,11 +14,11 @@ from videotwin.app import create_app
 from videotwin.bootstrap import migrate
 from videotwin.inference import whisper
 from videotwin.media.audio import decode
-from videotwin.pipelines.base import build_registry
-from videotwin.queue.worker import Worker
+from videotwin.pipelines.registry import build_pipelines
 from videotwin.runtime import build_runtime
 from videotwin.speech import world
 from videotwin.speech.metrics import cer, wer
+from videotwin.worker.worker import Worker
 
 pytestmark = pytest.mark.slow
 
@@ -29,9 +29,9 @@ def env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("speech")
     settings = make_settings(tmp, fetch_allow_hosts=["127.0.0.1"], prices={"tts_coins": 2, "voice_clone_coins": 10})
     migrate(settings)
-    rt = build_runtime(settings)
+    rt = build_runtime(settings, models=True)
     acct = make_account(rt, "speaker", coins=1000)
-    worker = Worker(rt, build_registry(settings.plugins))
+    worker = Worker(rt, build_pipelines(settings.plugins))
     with serve_fixtures() as media, TestClient(create_app(rt)) as client:
         yield client, acct, rt, worker, media
     rt.close()
@@ -48,7 +48,8 @@ def hear(client, rt, url, language=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(resp.content)
     audio = decode(path, whisper.SAMPLE_RATE_HZ)
-    return whisper.transcribe(rt.settings.models_dir, audio, language=language), audio
+    with rt.models.use(whisper.Whisper) as model:
+        return model.transcribe(audio, language=language), audio
 
 
 def tts(client, acct, **body):

@@ -34,8 +34,13 @@ def test_formant_voices_are_labelled_as_robotic():
     ("Meet Jürgen at the café.", "en", False),
     ("今日はいい天気ですね。", "ja", False),
 ])
-def test_text_in_a_language_the_voice_cannot_speak_is_refused(text, language, refused):
-    assert (scripts.language_problem(text, language) is not None) is refused
+def test_text_in_a_language_the_voice_cannot_speak_is_refused(text, language, refused, models):
+    from videotwin.inference.langid import LanguageDetector
+
+    def detect(words):
+        return models.predict(LanguageDetector, words)
+
+    assert (scripts.language_problem(text, language, detect) is not None) is refused
 
 
 def test_sentences_are_split_at_their_ends_in_latin_and_cjk_text():
@@ -60,10 +65,10 @@ def test_error_rates_ignore_case_and_punctuation():
 
 
 @pytest.fixture(scope="module")
-def synth(tmp_path_factory):
+def synth(models):
     from videotwin.speech.tts import Synthesizer
 
-    return Synthesizer(tmp_path_factory.mktemp("models"))
+    return Synthesizer(models)
 
 
 def test_the_female_english_voice_is_higher_than_the_male_one(synth):
@@ -88,14 +93,14 @@ def test_cloning_recovers_a_known_pitch_and_formant_shift(synth):
     assert abs(np.exp(fitted.log_f0_mean) - 180.0) < 12
 
 
-def test_denoising_removes_most_of_added_noise():
+def test_denoising_removes_most_of_added_noise(models):
     from tests.support.fixtures import fixture
-    from videotwin.inference import denoise
+    from videotwin.inference.denoise import DeepFilterNet
     from videotwin.media.audio import decode, rms_dbfs
 
     speech = decode(fixture("audio/a02_en_seedvc_s1.wav"), 22050, max_seconds=6)
     noise = (np.random.RandomState(0).randn(speech.size) * 0.03).astype(np.float32)
-    cleaned = denoise.clean(speech + noise, 22050)
+    cleaned = models.predict(DeepFilterNet, speech + noise, 22050)
     assert cleaned.size == speech.size
     assert rms_dbfs(cleaned - speech) < rms_dbfs(noise) - 3  # the residual is well below the noise
 

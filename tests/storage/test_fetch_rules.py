@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from videotwin.domain.errors import InputFetchError
+from videotwin.errors import InputFetchError
 from videotwin.storage.fetch import FetchRules, address_refusal, check_url, fetch_to_file, vetted_addresses
 
 REFUSED = [

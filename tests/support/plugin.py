@@ -5,52 +5,76 @@ from __future__ import annotations
 import os
 import time
 
-from videotwin.pipelines import JobContext, PipelineError, Registry
+from videotwin.pipelines import JobContext, JobInputs, JobOutputs, Pipeline, PipelineError
+from videotwin.pipelines.registry import Pipelines
 
 
-def steps(ctx: JobContext) -> dict:
+class Steps(JobInputs):
+    steps: int = 5
+    step_seconds: float = 0.1
+    log: str | None = None  # a file each attempt appends "<job> <pid> <attempt>" to
+    partial: bool = False  # store something before the end, as real pipelines do
+
+
+class StepsOutputs(JobOutputs):
+    files: dict[str, str]
+    steps: int
+
+
+class Burn(JobInputs):
+    seconds: float = 1.0
+
+
+class BurnOutputs(JobOutputs):
+    x: int
+
+
+class Nothing(JobInputs):
+    pass
+
+
+def steps(ctx: JobContext, inputs: Steps) -> StepsOutputs:
     """Works `steps` steps of `step_seconds`, checking for cancel; logs each start to `log`."""
-    n = int(ctx.inputs.get("steps", 5))
-    step = float(ctx.inputs.get("step_seconds", 0.1))
-    log = ctx.inputs.get("log")
-    if log:
-        with open(log, "a") as f:
+    if inputs.log:
+        with open(inputs.log, "a") as f:
             f.write(f"{ctx.job_id} {os.getpid()} {ctx.attempt}\n")
-    if ctx.inputs.get("partial"):  # something stored before the end, as real pipelines do
+    if inputs.partial:
         partial = ctx.workdir / "partial.txt"
         partial.write_text("half done\n")
-        ctx.blobs.put_file(ctx.output_key("partial.txt"), partial, "text/plain")
-    for i in range(n):
-        time.sleep(step)
-        ctx.progress((i + 1) / n)
+        ctx.store("partial.txt", partial, "text/plain")
+    for i in range(inputs.steps):
+        time.sleep(inputs.step_seconds)
+        ctx.progress((i + 1) / inputs.steps)
     out = ctx.workdir / "result.txt"
     out.write_text(f"done by {os.getpid()} in attempt {ctx.attempt}\n")
-    key = ctx.output_key("result.txt")
-    ctx.blobs.put_file(key, out, "text/plain")
-    return {"files": {"result": key}, "steps": n}
+    return StepsOutputs(files={"result": ctx.store("result.txt", out, "text/plain")}, steps=inputs.steps)
 
 
-def fails(ctx: JobContext) -> dict:
+def fails(ctx: JobContext, inputs: Nothing) -> JobOutputs:
     raise PipelineError("the input has no face in it; film the person facing the camera", code=42)
 
 
-def crashes(ctx: JobContext) -> dict:
+def crashes(ctx: JobContext, inputs: Nothing) -> JobOutputs:
     raise RuntimeError("a bug")
 
 
-def burn(ctx: JobContext) -> dict:
+def burn(ctx: JobContext, inputs: Burn) -> BurnOutputs:
     """CPU-heavy: pure-Python arithmetic (holds its interpreter's lock) for `seconds`."""
-    end = time.monotonic() + float(ctx.inputs.get("seconds", 1.0))
+    end = time.monotonic() + inputs.seconds
     x = 0
     while time.monotonic() < end:
         for i in range(20000):
             x = (x * 31 + i) % 1000003
         ctx.check()
-    return {"x": x}
+    return BurnOutputs(x=x)
 
 
-def register(registry: Registry) -> None:
-    registry.add("test.steps", steps)
-    registry.add("test.fails", fails)
-    registry.add("test.crashes", crashes)
-    registry.add("test.burn", burn)
+STEPS = Pipeline("test.steps", Steps, StepsOutputs, steps)
+FAILS = Pipeline("test.fails", Nothing, JobOutputs, fails)
+CRASHES = Pipeline("test.crashes", Nothing, JobOutputs, crashes)
+BURN = Pipeline("test.burn", Burn, BurnOutputs, burn)
+
+
+def register_pipelines(pipelines: Pipelines) -> None:
+    for pipeline in (STEPS, FAILS, CRASHES, BURN):
+        pipelines.add(pipeline)

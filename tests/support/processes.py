@@ -7,8 +7,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 from videotwin.config import Settings
 
@@ -62,3 +65,33 @@ def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+MODEL_SERVER_START_SECONDS = 60
+
+
+@contextmanager
+def model_server_for_tests(root: Path) -> Iterator[str]:
+    """A `videotwin model-server` process on a unix socket under `root`; yields its URL once it answers."""
+    sock = root / "models.sock"
+    url = f"unix://{sock}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDEOTWIN_")}
+    env.update({"VIDEOTWIN_DATA_DIR": str(root / "data"), "VIDEOTWIN_MODEL_SERVER_URL": url,
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")]))})
+    proc = start(["model-server", "--parent-pid", str(os.getpid())], env, root / "model-server.log")
+    client = httpx.Client(transport=httpx.HTTPTransport(uds=str(sock)), base_url="http://models", timeout=2)
+
+    def answers() -> bool:
+        if proc.poll() is not None:
+            raise AssertionError(f"the model server exited: {(root / 'model-server.log').read_text()[-2000:]}")
+        try:
+            return client.get("/health").status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_until(answers, MODEL_SERVER_START_SECONDS, "the model server to answer", interval=0.1)
+        yield url
+    finally:
+        client.close()
+        stop(proc)

@@ -7,9 +7,11 @@ import pytest
 
 from tests.support.fixtures import fixture
 from videotwin.domain import videos
-from videotwin.domain.errors import BadInput
+from videotwin.errors import BadInput
+from videotwin.inference.segmentation import SelfieSegmenter
 from videotwin.media import colour, matting, video
-from videotwin.pipelines.video_generate import _layout, _place
+from videotwin.media.layout import layout as _layout
+from videotwin.media.layout import place as _place
 from videotwin.queue.huey_queue import TaskQueue
 
 
@@ -19,12 +21,12 @@ def chroma_truth(rgb: np.ndarray) -> np.ndarray:
     return greenness < 15  # True: the person
 
 
-def test_the_matte_finds_the_person_on_a_green_screen_and_stays_steady():
+def test_the_matte_finds_the_person_on_a_green_screen_and_stays_steady(models):
     path = fixture("captions/m01_greenscreen_man_noaudio.mp4")
     frames = [f for _i, f in zip(range(20), video.frames(path), strict=False)]
-    matter = matting.Matter()
-    alphas = [matter.alpha(f) for f in frames]
-    matter.close()
+    with models.use(SelfieSegmenter) as segmenter:
+        matter = matting.Matter(segmenter.predict)
+        alphas = [matter.alpha(f) for f in frames]
     rows = slice(0, 470)  # the clip has a black letterbox at the bottom
     for f, a in zip(frames[::5], alphas[::5], strict=True):
         truth, ours = chroma_truth(f)[rows], a[rows] > 0.5
@@ -51,8 +53,7 @@ def test_without_a_canvas_the_video_is_the_avatar_at_the_asked_resolution():
 
 
 def test_the_person_keeps_its_shape_inside_its_box_on_the_canvas():
-    canvas = {"width": 1280, "height": 720, "people": [700, 220, 500, 500]}
-    layout = _layout((700, 700), 480, canvas)
+    layout = _layout((700, 700), 480, (1280, 720), (700, 220, 500, 500))
     assert layout.canvas == (854, 480)
     k = 854 / 1280
     assert layout.person == (334, 334)
@@ -76,7 +77,7 @@ def test_canvas_fields_must_keep_the_person_on_the_canvas():
     assert videos._canvas({"web_bg_width": None}) is None
     ok = videos._canvas({"web_bg_width": 1280, "web_bg_height": 720, "web_people_width": 400,
                          "web_people_height": 400, "web_people_x": 1000, "web_people_y": 100})
-    assert ok["people"] == [1000, 100, 400, 400]  # 70 % on the canvas: accepted
+    assert ok.people == (1000, 100, 400, 400)  # 70 % on the canvas: accepted
 
 
 @pytest.mark.parametrize("text,expected", [("rgba(0,200,80,1)", (0, 200, 80, 1.0)), ("#ff0000", (255, 0, 0, 1.0)),

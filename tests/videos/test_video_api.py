@@ -20,13 +20,14 @@ from videotwin.app import create_app
 from videotwin.bootstrap import migrate
 from videotwin.db.tables import JobRow, VideoTwinRow
 from videotwin.lipsync import model
+from videotwin.lipsync.model import UniversalLipsync
 from videotwin.lipsync.tracking import track_video
 from videotwin.media import video
 from videotwin.media.audio import decode, write_wav
-from videotwin.pipelines.base import build_registry
-from videotwin.queue.worker import Worker
+from videotwin.pipelines.registry import build_pipelines
 from videotwin.runtime import build_runtime
 from videotwin.storage.keys import user_prefix
+from videotwin.worker.worker import Worker
 
 pytestmark = pytest.mark.slow
 AVATAR_CLIP = "video/v05_woman_bluebg.mp4"  # 6.6 s, 700x700: quick to render
@@ -42,10 +43,10 @@ def env(tmp_path_factory):
                              prices={"video_coins": VIDEO_COINS}, max_video_audio_seconds=20.0,
                              dedicated_pools={"pooled": "pooled-pool"}, progress_interval_seconds=0.05)
     migrate(settings)
-    rt = build_runtime(settings)
+    rt = build_runtime(settings, models=True)
     acct = make_account(rt, "presenter", coins=1000, diamonds=5)
     other = make_account(rt, "stranger", coins=1000)
-    worker = Worker(rt, build_registry(settings.plugins))
+    worker = Worker(rt, build_pipelines(settings.plugins))
     with serve_fixtures() as media, TestClient(create_app(rt)) as client:
         resp = client.post("/api/v1/userVideoTwin/startTraining", headers=acct.headers,
                            json={"name": "Blue", "gender": "female", "video_url": f"{media}/{AVATAR_CLIP}"})
@@ -98,7 +99,7 @@ def streams(path):
     return next(x for x in s if x["codec_type"] == "video"), next(x for x in s if x["codec_type"] == "audio")
 
 
-def test_text_to_speech_to_a_lip_synced_video_on_a_colour_background(env, tmp_path):
+def test_text_to_speech_to_a_lip_synced_video_on_a_colour_background(env, tmp_path, models):
     client, acct, _other, _rt, worker, _media, anchor_id = env
     text = "Good morning! Today I will show you three simple ways to save energy at home."
     speech_url = client.post("/api/v1/video/send_tts", headers=acct.headers,
@@ -132,9 +133,9 @@ def test_text_to_speech_to_a_lip_synced_video_on_a_colour_background(env, tmp_pa
         for corner in (frame[:24, :24], frame[:24, -24:]):
             assert np.abs(corner.reshape(-1, 3).mean(axis=0) - [0, 200, 80]).max() < 12
     # The mouth moves with the speech.
-    track = track_video(out)
+    track = track_video(out, models)
     assert track.found.mean() > 0.97
-    expected = model.MouthModel.load().predict(decode(out, model.SAMPLE_RATE_HZ), track.fps, track.frames)
+    expected = models.predict(UniversalLipsync, decode(out, model.SAMPLE_RATE_HZ), track.fps, track.frames)
     r = np.corrcoef(np.nan_to_num(track.mouth_opening()), expected)[0, 1]
     assert r > 0.4, r
 
@@ -143,7 +144,7 @@ def test_text_to_speech_to_a_lip_synced_video_on_a_colour_background(env, tmp_pa
     assert client.post("/api/v1/video/awsList", headers=acct.headers, json={"current": 1}).json()["data"]["total"] >= 1
 
 
-def test_audio_longer_than_the_footage_loops_it_forward_and_back_without_a_jump(env, tmp_path):
+def test_audio_longer_than_the_footage_loops_it_forward_and_back_without_a_jump(env, tmp_path, models):
     client, acct, _other, _rt, worker, media, anchor_id = env
     fixture("audio/a01_en_jfk_inaugural.flac")  # 11 s of speech on 6.6 s of footage
     resp = generate(client, acct, anchor_id=anchor_id, anchor_type=1, resolution=480,
@@ -160,7 +161,7 @@ def test_audio_longer_than_the_footage_loops_it_forward_and_back_without_a_jump(
     steps = np.array([np.abs(b - a).mean() for a, b in zip(frames, frames[1:], strict=False)])
     # Played backwards at the turn, never cut: no step is far larger than the footage's usual motion.
     assert steps.max() < 4 * np.median(steps) + 2.0, (steps.max(), np.median(steps))
-    assert track_video(out).found.all()
+    assert track_video(out, models).found.all()
 
 
 def test_a_text_video_with_captions_in_japanese_shows_them_in_the_caption_band(env, tmp_path):

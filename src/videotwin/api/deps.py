@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from videotwin.domain import accounts
 from videotwin.domain.accounts import Token, User
-from videotwin.domain.errors import Forbidden, Unauthorized
+from videotwin.errors import Forbidden, Unauthorized
 from videotwin.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False, description="An sk_ API token, or a login token from /api/login/account")

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from videotwin.domain import errors as de
+from videotwin import errors as de
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,9 @@ CODE_FETCH_FAILED = 10007
 CODE_CONFLICT = 10008
 CODE_METHOD_NOT_ALLOWED = 10009
 CODE_INTERNAL = 50000
+CODE_UNAVAILABLE = 50003
+# Unavailable answers say when to try again, seconds.
+RETRY_AFTER_SECONDS = 5
 
 _DOMAIN_MAP: list[tuple[type[de.DomainError], int, int]] = [
     (de.InputFetchError, 400, CODE_FETCH_FAILED),
@@ -35,6 +38,7 @@ _DOMAIN_MAP: list[tuple[type[de.DomainError], int, int]] = [
     (de.InsufficientCredits, 402, CODE_INSUFFICIENT_CREDITS),
     (de.InvalidState, 400, CODE_INVALID_STATE),
     (de.Conflict, 409, CODE_CONFLICT),
+    (de.Unavailable, 503, CODE_UNAVAILABLE),
 ]
 MAX_INPUT_ECHO_CHARS = 80
 _EXPECTED = {
@@ -114,6 +118,8 @@ async def domain_handler(request: Request, exc: de.DomainError) -> JSONResponse:
     for cls, status, code in _DOMAIN_MAP:
         if isinstance(exc, cls):
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            if status == 503:
+                headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
             # A few errors keep A2E's own number (e.g. 30005: two background ids).
             return error_response(request, status, getattr(exc, "code", code), exc.message, headers)
     return error_response(request, 400, CODE_BAD_INPUT, exc.message)

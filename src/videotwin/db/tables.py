@@ -22,6 +22,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from videotwin.db.types import UTCDateTime
 
 ID_LEN = 24  # ObjectId-style ids: 24 hex digits
+# jobs.webhook_state: an outbox, so each webhook goes out once (domain/outbox.py).
+WEBHOOK_NONE, WEBHOOK_PENDING, WEBHOOK_SENDING = "none", "pending", "sending"
+WEBHOOK_SENT, WEBHOOK_FAILED = "sent", "failed"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -119,8 +122,7 @@ class JobRow(Base):
     error_message: Mapped[str] = mapped_column(Text, default="")
     webhook_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     webhook_token: Mapped[str | None] = mapped_column(String(256), nullable=True)
-    # none | pending | sending | sent | failed: an outbox, so the webhook goes out once.
-    webhook_state: Mapped[str] = mapped_column(String(16), default="none")
+    webhook_state: Mapped[str] = mapped_column(String(16), default=WEBHOOK_NONE)
     webhook_result: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -141,34 +143,37 @@ class WorkerRow(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class UserVoiceRow(Base):
+class TaskRecordColumns:
+    """The columns of every task record table (domain/tasks.py): a record of one A2E task group,
+    pointing at its current job (a retry points it at a new one). Its id is its first job's id."""
+
+    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    job_id: Mapped[str] = mapped_column(String(ID_LEN), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UserVoiceRow(TaskRecordColumns, Base):
     """A cloned voice. Its training is a job (kind voice.clone); the learned profile is that job's output."""
 
     __tablename__ = "user_voices"
     __table_args__ = (Index("ix_user_voices_owner_created", "owner_id", "created_at"),)
 
-    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
-    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    job_id: Mapped[str] = mapped_column(String(ID_LEN), index=True)
     name: Mapped[str] = mapped_column(String(128))
     gender: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(16))
     denoise: Mapped[bool] = mapped_column(Boolean, default=False)
     voice_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
     base_voice_id: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class VideoTwinRow(Base):
+class VideoTwinRow(TaskRecordColumns, Base):
     """An avatar being made from a video or photo (A2E's "video twin"); its making is a job."""
 
     __tablename__ = "video_twins"
     __table_args__ = (Index("ix_video_twins_owner_created", "owner_id", "created_at"),)
 
-    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
-    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    job_id: Mapped[str] = mapped_column(String(ID_LEN), index=True)
     anchor_id: Mapped[str] = mapped_column(String(ID_LEN))
     name: Mapped[str] = mapped_column(String(128))
     gender: Mapped[str] = mapped_column(String(16))
@@ -176,7 +181,8 @@ class VideoTwinRow(Base):
     source_url: Mapped[str] = mapped_column(String(2048))
     background_image: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     background_color: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Made by the operator for every user (its anchor has no owner and anchor_type 0).
+    system: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -210,15 +216,19 @@ class BackgroundRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class LipsyncModelRow(Base):
+class LipsyncModelRow(TaskRecordColumns, Base):
     """One continue-training run of an avatar (userVideoTwin/continueTraining). Its job's outputs hold
     the model file, the held-out metrics and whether it was switched in."""
 
     __tablename__ = "lipsync_models"
 
-    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     twin_id: Mapped[str] = mapped_column(String(ID_LEN), index=True)
     anchor_id: Mapped[str] = mapped_column(String(ID_LEN), index=True)
-    job_id: Mapped[str] = mapped_column(String(ID_LEN))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AvatarVideoRow(TaskRecordColumns, Base):
+    """An avatar video (video/generate). Everything about it is in its job: inputs, status, result."""
+
+    __tablename__ = "avatar_videos"
+    __table_args__ = (Index("ix_avatar_videos_owner_created", "owner_id", "created_at"),)

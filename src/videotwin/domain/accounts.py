@@ -12,8 +12,6 @@ from sqlalchemy.orm import Session
 
 from videotwin.db.tables import TokenRow, UserRow
 from videotwin.domain import credits
-from videotwin.domain.errors import BadInput, Conflict, NotFound, Unauthorized
-from videotwin.domain.ids import is_id, new_id, utcnow
 from videotwin.domain.security import (
     DUMMY_PASSWORD_HASH,
     hash_password,
@@ -22,6 +20,8 @@ from videotwin.domain.security import (
     new_token,
     verify_password,
 )
+from videotwin.errors import BadInput, Conflict, NotFound, Unauthorized
+from videotwin.ids import is_id, new_id, utcnow
 
 API_TOKEN_PREFIX = "sk_"
 LOGIN_TOKEN_PREFIX = "lt_"

@@ -18,13 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from videotwin.db.tables import BackgroundRow
-from videotwin.domain.errors import BadInput, NotFound
-from videotwin.domain.ids import is_id, new_id, utcnow
+from videotwin.errors import BadInput, NotFound
+from videotwin.ids import is_id, new_id, utcnow
 from videotwin.storage.inputs import fetch_input
 from videotwin.storage.keys import user_prefix
 
 if TYPE_CHECKING:
-    from videotwin.runtime import Runtime
+    from videotwin.domain.ports import Services
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "backgrounds"
 SYSTEM_PREFIX = "system/backgrounds/"
@@ -61,11 +61,11 @@ def system_backgrounds() -> tuple[Background, ...]:
                  for m in manifest)
 
 
-def install_system_backgrounds(runtime: Runtime) -> None:
+def install_system_backgrounds(services: Services) -> None:
     """Copy the shipped images into the store (once), so they are served like every other file."""
     for bg in system_backgrounds():
-        if not runtime.blobs.exists(bg.image_key):
-            runtime.blobs.put_file(bg.image_key, ASSETS / Path(bg.image_key).name, "image/jpeg")
+        if not services.blobs.exists(bg.image_key):
+            services.blobs.put_file(bg.image_key, ASSETS / Path(bg.image_key).name, "image/jpeg")
 
 
 def _from_row(row: BackgroundRow) -> Background:
@@ -97,18 +97,18 @@ def owned(session: Session, owner_id: str, back_id: str, field: str = "custom_ba
     return _from_row(row)
 
 
-def add(runtime: Runtime, owner_id: str, img_url: str) -> Background:
+def add(services: Services, owner_id: str, img_url: str) -> Background:
     """Fetch the image, check it is a picture, store it as a JPEG no larger than MAX_SIDE_PX."""
-    with runtime.db.read() as session:
+    with services.db.read() as session:
         count = len(custom(session, owner_id))
     if count >= MAX_CUSTOM_BACKGROUNDS:
         raise BadInput("img_url", f"you have {count} backgrounds, the most kept per user; delete one first")
-    tmp_root = runtime.settings.data_dir / "tmp"
+    tmp_root = services.settings.data_dir / "tmp"
     tmp_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=tmp_root) as tmp:
         src = Path(tmp) / "image"
-        fetch_input(img_url, src, field="img_url", accept=["image"], blobs=runtime.blobs, signer=runtime.signer,
-                    rules=runtime.fetch_rules)
+        fetch_input(img_url, src, field="img_url", accept=["image"], blobs=services.blobs, signer=services.signer,
+                    rules=services.fetch_rules)
         image = cv2.imdecode(np.fromfile(src, np.uint8), cv2.IMREAD_COLOR)
         if image is None:
             raise BadInput("img_url", "the file is not a readable image; send a JPEG or PNG")
@@ -123,8 +123,8 @@ def add(runtime: Runtime, owner_id: str, img_url: str) -> Background:
         cv2.imwrite(str(out), image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         back_id = new_id()
         key = f"{user_prefix(owner_id)}backgrounds/{back_id}.jpg"
-        runtime.blobs.put_file(key, out, "image/jpeg", consume=True)
-    with runtime.db.write() as session:
+        services.blobs.put_file(key, out, "image/jpeg", consume=True)
+    with services.db.write() as session:
         row = BackgroundRow(id=back_id, owner_id=owner_id, image_key=key, source_url=img_url, width=w, height=h,
                             created_at=utcnow())
         session.add(row)
@@ -132,8 +132,8 @@ def add(runtime: Runtime, owner_id: str, img_url: str) -> Background:
         return _from_row(row)
 
 
-def delete(runtime: Runtime, owner_id: str, back_id: str) -> None:
-    with runtime.db.write() as session:
+def delete(services: Services, owner_id: str, back_id: str) -> None:
+    with services.db.write() as session:
         row = session.get(BackgroundRow, back_id) if is_id(back_id) else None
         if row is None or row.owner_id != owner_id:
             if any(bg.id == back_id for bg in system_backgrounds()):
@@ -142,4 +142,4 @@ def delete(runtime: Runtime, owner_id: str, back_id: str) -> None:
         key = row.image_key
         session.delete(row)
     # Videos already rendered keep their own copy of the picture (result_bg_url).
-    runtime.blobs.delete(key)
+    services.blobs.delete(key)

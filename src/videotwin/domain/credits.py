@@ -10,8 +10,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from videotwin.db.tables import CreditEntryRow, UserRow
-from videotwin.domain.errors import BadInput, InsufficientCredits, NotFound
-from videotwin.domain.ids import new_id, utcnow
+from videotwin.errors import BadInput, InsufficientCredits, NotFound
+from videotwin.ids import new_id, utcnow
 
 Currency = Literal["coins", "diamonds"]
 CURRENCIES: tuple[Currency, ...] = ("coins", "diamonds")

@@ -1,27 +1,29 @@
-"""Jobs: states, transitions, credit reservation and the lease protocol workers follow.
+"""Jobs: states, credit reservation, and what users do with a job (submit, read, cancel, delete).
 
 States: queued -> running -> succeeded | failed | cancelled; queued -> cancelled.
-A running job belongs to the worker holding its lease. Every transition a worker makes is a
-compare-and-set on (status, lease_owner), so a worker that lost its lease can change nothing.
-"""
+What workers do (leases, heartbeats, the reaper) is in domain/leases.py; webhooks go through the
+outbox (domain/outbox.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import func, select, update
+from pydantic import BaseModel
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from videotwin.db.tables import JobRow
+from videotwin.db.tables import WEBHOOK_NONE, WEBHOOK_PENDING, JobRow
 from videotwin.domain import credits
-from videotwin.domain.errors import BadInput, InvalidState, NotFound
-from videotwin.domain.ids import is_id, new_id, utcnow
+from videotwin.errors import BadInput, InvalidState, NotFound
+from videotwin.ids import is_id, new_id, utcnow
 
 if TYPE_CHECKING:
-    from videotwin.runtime import Runtime
+    from videotwin.domain.ports import Services
+
+T = TypeVar("T", bound=BaseModel)
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "queued", "running", "succeeded", "failed", "cancelled"
 FINISHED = (SUCCEEDED, FAILED, CANCELLED)
@@ -72,6 +74,14 @@ class Job:
     def finished(self) -> bool:
         return self.status in FINISHED
 
+    def inputs_as(self, kind: type[T]) -> T:
+        """The inputs as their pipeline's Inputs type."""
+        return kind.model_validate(self.inputs)
+
+    def result(self, kind: type[T]) -> T | None:
+        """The outputs of a job that succeeded, as its pipeline's Outputs type; None before (or if not)."""
+        return kind.model_validate(self.outputs) if self.status == SUCCEEDED else None
+
     @classmethod
     def from_row(cls, r: JobRow) -> Job:
         return cls(
@@ -115,7 +125,7 @@ def validate_webhook(url: str | None, token: str | None) -> None:
 
 
 def submit(
-    session: Session, *, owner_id: str, kind: str, inputs: dict[str, Any], max_attempts: int,
+    session: Session, *, owner_id: str, kind: str, inputs: BaseModel, max_attempts: int,
     name: str = "", cost: Cost | None = None, webhook_url: str | None = None,
     webhook_token: str | None = None, queue: str = DEFAULT_QUEUE,
 ) -> Job:
@@ -127,8 +137,8 @@ def submit(
         id=new_id(), kind=kind, owner_id=owner_id, name=name[:255], queue=queue, status=QUEUED,
         progress=0.0, attempts=0, max_attempts=max_attempts, cancel_requested=False,
         cost_currency=cost.currency if cost else "coins", cost_amount=cost.amount if cost else 0,
-        refunded=False, inputs=inputs, outputs={}, error_code=0, error_message="",
-        webhook_url=webhook_url, webhook_token=webhook_token, webhook_state="none", webhook_result="",
+        refunded=False, inputs=inputs.model_dump(mode="json"), outputs={}, error_code=0, error_message="",
+        webhook_url=webhook_url, webhook_token=webhook_token, webhook_state=WEBHOOK_NONE, webhook_result="",
         created_at=now, updated_at=now, enqueued_at=now,
     )
     session.add(row)
@@ -139,17 +149,17 @@ def submit(
 
 
 def start(
-    runtime: Runtime, *, owner_id: str, kind: str, inputs: dict[str, Any], name: str = "",
+    services: Services, *, owner_id: str, kind: str, inputs: BaseModel, name: str = "",
     cost: Cost | None = None, webhook_url: str | None = None, webhook_token: str | None = None,
     queue: str = DEFAULT_QUEUE,
 ) -> Job:
-    """The use case every start endpoint calls: record and charge the job, then send its id to its
-    pool's queue."""
-    with runtime.db.write() as session:
+    """Record and charge a job, then send its id to its pool's queue (a task group's start goes
+    through domain/tasks.py, which records its task record in the same transaction)."""
+    with services.db.write() as session:
         job = submit(session, owner_id=owner_id, kind=kind, inputs=inputs, name=name, cost=cost,
                      webhook_url=webhook_url, webhook_token=webhook_token,
-                     max_attempts=runtime.settings.job_max_attempts, queue=queue)
-    runtime.queue.enqueue(job.id, queue=queue)
+                     max_attempts=services.settings.job_max_attempts, queue=queue)
+    services.queue.enqueue(job.id, queue=queue)
     return job
 
 
@@ -185,21 +195,21 @@ def list_jobs(session: Session, owner_id: str, *, kinds: Sequence[str] | None = 
     return [Job.from_row(r) for r in rows], total
 
 
-def _refund(session: Session, row: JobRow, note: str) -> None:
+def refund(session: Session, row: JobRow, note: str) -> None:
     if row.cost_amount > 0 and not row.refunded:
         credits.grant(session, row.owner_id, row.cost_currency, row.cost_amount, reason=credits.REFUND,
                       job_id=row.id, note=note)
         row.refunded = True
 
 
-def _end(row: JobRow, status: str, now: datetime) -> None:
+def finish(row: JobRow, status: str, now: datetime) -> None:
     row.status = status
     row.finished_at = now
     row.updated_at = now
     row.lease_owner = None
     row.lease_expires_at = None
     if row.webhook_url:
-        row.webhook_state = "pending"
+        row.webhook_state = WEBHOOK_PENDING  # the outbox sends it once this commits
 
 
 def cancel(session: Session, owner_id: str, job_id: str, kinds: Sequence[str] | None = None) -> Job:
@@ -209,8 +219,8 @@ def cancel(session: Session, owner_id: str, job_id: str, kinds: Sequence[str] | 
     now = utcnow()
     if row.status == QUEUED:
         row.error_code, row.error_message = ERR_CANCELLED, "cancelled before it started; credits refunded"
-        _end(row, CANCELLED, now)
-        _refund(session, row, "cancelled before start")
+        finish(row, CANCELLED, now)
+        refund(session, row, "cancelled before start")
     elif row.status == RUNNING:
         row.cancel_requested = True
         row.updated_at = now
@@ -231,186 +241,3 @@ def delete(session: Session, owner_id: str, job_id: str, kinds: Sequence[str] | 
     job = Job.from_row(row)
     session.delete(row)
     return job
-
-
-# ---- the worker side -------------------------------------------------------------------------
-
-
-def claim(session: Session, job_id: str, worker_id: str, lease_seconds: float) -> Job | None:
-    """Take the lease on a queued job. None if someone else has it or it is no longer queued."""
-    now = utcnow()
-    result = session.execute(
-        update(JobRow)
-        .where(JobRow.id == job_id, JobRow.status == QUEUED, JobRow.cancel_requested.is_(False))
-        .values(status=RUNNING, lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds),
-                attempts=JobRow.attempts + 1, started_at=func.coalesce(JobRow.started_at, now),
-                updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return None
-    return Job.from_row(session.get(JobRow, job_id, populate_existing=True))
-
-
-@dataclass(frozen=True)
-class LeaseState:
-    held: bool
-    cancel_requested: bool
-
-
-def heartbeat(session: Session, job_id: str, worker_id: str, lease_seconds: float,
-              progress: float | None = None) -> LeaseState:
-    """Extend the lease (and write progress); says whether we still hold it and if cancel was asked."""
-    now = utcnow()
-    values: dict[str, Any] = {"lease_expires_at": now + timedelta(seconds=lease_seconds), "updated_at": now}
-    if progress is not None:
-        values["progress"] = progress
-    result = session.execute(
-        update(JobRow)
-        .where(JobRow.id == job_id, JobRow.status == RUNNING, JobRow.lease_owner == worker_id)
-        .values(**values)
-        .returning(JobRow.cancel_requested)
-        .execution_options(synchronize_session=False)
-    )
-    row = result.first()
-    return LeaseState(held=row is not None, cancel_requested=bool(row and row[0]))
-
-
-def _leased_row(session: Session, job_id: str, worker_id: str) -> JobRow | None:
-    row = session.get(JobRow, job_id, populate_existing=True)
-    if row is None or row.status != RUNNING or row.lease_owner != worker_id:
-        return None
-    return row
-
-
-def succeed(session: Session, job_id: str, worker_id: str, outputs: dict[str, Any]) -> Job | None:
-    row = _leased_row(session, job_id, worker_id)
-    if row is None:
-        return None
-    row.outputs = outputs
-    row.progress = 1.0
-    row.error_code, row.error_message = 0, ""
-    _end(row, SUCCEEDED, utcnow())
-    session.flush()
-    return Job.from_row(row)
-
-
-def fail(session: Session, job_id: str, worker_id: str, code: int, message: str) -> Job | None:
-    """The job failed: record why and refund its credits."""
-    row = _leased_row(session, job_id, worker_id)
-    if row is None:
-        return None
-    row.error_code, row.error_message = code, message[:4000]
-    _end(row, FAILED, utcnow())
-    _refund(session, row, "task failed")
-    session.flush()
-    return Job.from_row(row)
-
-
-def cancelled_while_running(session: Session, job_id: str, worker_id: str) -> Job | None:
-    row = _leased_row(session, job_id, worker_id)
-    if row is None:
-        return None
-    row.error_code, row.error_message = ERR_CANCELLED, "cancelled while running"
-    _end(row, CANCELLED, utcnow())
-    session.flush()
-    return Job.from_row(row)
-
-
-def release(session: Session, job_id: str, worker_id: str) -> bool:
-    """A worker shutting down hands its running job back to the queue at once (no lease wait).
-    The attempt it used does not count against max_attempts (the job did not fail), but keeps its
-    number, so the next attempt writes its files under a fresh per-attempt key."""
-    now = utcnow()
-    result = session.execute(
-        update(JobRow)
-        .where(JobRow.id == job_id, JobRow.status == RUNNING, JobRow.lease_owner == worker_id)
-        .values(status=QUEUED, lease_owner=None, lease_expires_at=None, max_attempts=JobRow.max_attempts + 1,
-                enqueued_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
-@dataclass(frozen=True)
-class ReapResult:
-    requeued: list[str]
-    failed: list[str]
-
-
-def reap_expired(session: Session) -> ReapResult:
-    """Jobs whose worker stopped renewing the lease (it died): queue them again, or fail and refund
-    them when they have used up their attempts. A cancel request turns into a cancellation."""
-    now = utcnow()
-    rows = session.scalars(
-        select(JobRow).where(JobRow.status == RUNNING, JobRow.lease_expires_at < now)
-        .with_for_update(skip_locked=True)
-    ).all()
-    requeued, failed = [], []
-    for row in rows:
-        if row.cancel_requested:
-            row.error_code, row.error_message = ERR_CANCELLED, "cancelled while running"
-            _end(row, CANCELLED, now)
-        elif row.attempts >= row.max_attempts:
-            row.error_code = ERR_WORKER_LOST
-            row.error_message = (f"the worker running this task stopped {row.attempts} times; "
-                                 "it was given up and the credits were refunded")
-            _end(row, FAILED, now)
-            _refund(session, row, "task failed")
-            failed.append(row.id)
-        else:
-            row.status = QUEUED
-            row.lease_owner = None
-            row.lease_expires_at = None
-            row.enqueued_at = now
-            row.updated_at = now
-            requeued.append(row.id)
-    session.flush()
-    return ReapResult(requeued, failed)
-
-
-def stale_queued(session: Session, older_than_seconds: float) -> list[str]:
-    """Queued jobs not (re)sent for a long time: their queue message may be lost, send it again.
-    A duplicate message is harmless, since claim() lets only one worker take the job."""
-    now = utcnow()
-    rows = session.scalars(
-        select(JobRow).where(JobRow.status == QUEUED,
-                             JobRow.enqueued_at < now - timedelta(seconds=older_than_seconds))
-        .with_for_update(skip_locked=True)
-    ).all()
-    for row in rows:
-        row.enqueued_at = now
-    return [r.id for r in rows]
-
-
-# ---- webhooks: an outbox, so each is sent once ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class WebhookDelivery:
-    job: Job
-    url: str
-    token: str | None
-
-
-def claim_webhook(session: Session, job_id: str) -> WebhookDelivery | None:
-    result = session.execute(
-        update(JobRow).where(JobRow.id == job_id, JobRow.webhook_state == "pending")
-        .values(webhook_state="sending").execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return None
-    row = session.get(JobRow, job_id, populate_existing=True)
-    return WebhookDelivery(Job.from_row(row), row.webhook_url or "", row.webhook_token)
-
-
-def record_webhook(session: Session, job_id: str, sent: bool, result: str) -> None:
-    session.execute(
-        update(JobRow).where(JobRow.id == job_id)
-        .values(webhook_state="sent" if sent else "failed", webhook_result=result[:255])
-        .execution_options(synchronize_session=False)
-    )
-
-
-def pending_webhooks(session: Session, limit: int = 50) -> list[str]:
-    return list(session.scalars(select(JobRow.id).where(JobRow.webhook_state == "pending").limit(limit)))

@@ -1,4 +1,5 @@
-"""Personalised lip-sync models (A2E's "continue training"): a job of kind lipsync.train per run.
+"""Personalised lip-sync models (A2E's "continue training"): a job of kind lipsync.train per run,
+whose task record (lipsync_models) belongs to one avatar.
 
 A run fine-tunes the lip-sync model on the avatar's own footage and measures it against the
 universal model on held-out footage (pipelines/lipsync_train.py). Which model an avatar speaks with
@@ -8,6 +9,7 @@ personalised model in use."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -15,15 +17,19 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from videotwin.config import Prices
 from videotwin.db.tables import JobRow, LipsyncModelRow, VideoTwinRow
 from videotwin.domain import jobs
-from videotwin.domain.errors import BadInput, Conflict, NotFound
-from videotwin.domain.ids import is_id, new_id, utcnow
+from videotwin.domain.jobs import Cost, Job
+from videotwin.domain.tasks import Submission
+from videotwin.errors import BadInput, Conflict, NotFound
+from videotwin.ids import is_id
+from videotwin.pipelines import lipsync_train
+from videotwin.pipelines.pack import AvatarPack
 
 if TYPE_CHECKING:
-    from videotwin.runtime import Runtime
+    from videotwin.domain.ports import Services
 
-KIND = "lipsync.train"
 STATUS_WORDS = jobs.StatusWords(accepted="initialized", requeued="sent")
 UNIVERSAL = "universal"
 PERSONAL = "personal"
@@ -36,28 +42,36 @@ class LipsyncModel:
     twin_id: str
     anchor_id: str
     created_at: datetime
-    job: jobs.Job
+    job: Job
+    in_use: bool = False  # the avatar speaks with this model now
 
     @property
     def current_status(self) -> str:
         return STATUS_WORDS.of(self.job)
 
+    def with_in_use(self, in_use: bool) -> LipsyncModel:
+        return dataclasses.replace(self, in_use=in_use)
+
+    @property
+    def outcome(self) -> lipsync_train.Outputs | None:
+        return self.job.result(lipsync_train.Outputs)
+
     @property
     def better(self) -> bool:
         """Completed and better than the universal model on the held-out footage."""
-        return self.job.status == jobs.SUCCEEDED and bool(self.job.outputs.get("use"))
+        return self.outcome is not None and self.outcome.use
 
     @property
     def model_key(self) -> str | None:
-        return self.job.outputs.get("files", {}).get("model") if self.better else None
+        return self.outcome.files.model if self.better else None
 
     @property
     def reason(self) -> str:
-        return self.job.outputs.get("reason", "") or self.job.error_message
+        return self.outcome.reason if self.outcome is not None else self.job.error_message
 
     @property
     def metrics(self) -> dict:
-        return self.job.outputs.get("metrics", {})
+        return self.outcome.metrics if self.outcome is not None else {}
 
 
 @dataclass(frozen=True)
@@ -70,8 +84,13 @@ class InUse:
     reason: str
 
 
-def _from(row: LipsyncModelRow, job: JobRow) -> LipsyncModel:
-    return LipsyncModel(row.id, row.owner_id, row.twin_id, row.anchor_id, row.created_at, jobs.Job.from_row(job))
+def _from(row: LipsyncModelRow, job: Job, in_use: bool = False) -> LipsyncModel:
+    return LipsyncModel(row.id, row.owner_id, row.twin_id, row.anchor_id, row.created_at, job, in_use)
+
+
+def model_record(session: Session, row: LipsyncModelRow, job: Job) -> LipsyncModel:
+    """The group's record: one run, and whether its avatar speaks with it now."""
+    return _from(row, job, in_use(session, row.twin_id).model_id == row.id)
 
 
 def runs(session: Session, owner_id: str | None, twin_id: str | None = None) -> list[LipsyncModel]:
@@ -84,7 +103,7 @@ def runs(session: Session, owner_id: str | None, twin_id: str | None = None) -> 
     rows = session.execute(select(LipsyncModelRow, JobRow).join(JobRow, JobRow.id == LipsyncModelRow.job_id)
                            .where(*conds)
                            .order_by(LipsyncModelRow.created_at.desc(), LipsyncModelRow.id.desc())).all()
-    return [_from(r, j) for r, j in rows]
+    return [_from(r, Job.from_row(j)) for r, j in rows]
 
 
 def in_use(session: Session, twin_id: str) -> InUse:
@@ -102,38 +121,36 @@ def in_use_of(history: list[LipsyncModel]) -> InUse:
     return InUse(UNIVERSAL, None, None, "no personalised model has been trained (userVideoTwin/continueTraining)")
 
 
-def start(runtime: Runtime, owner_id: str, twin_id: str, webhook_url: str | None = None,
-          webhook_token: str | None = None) -> LipsyncModel:
-    """Accept a continue-training request: the avatar must be ready and made from a video, and not
-    in training already; charged in diamonds (refunded if the run fails)."""
-    price = runtime.settings.prices.lipsync_training_diamonds
-    with runtime.db.write() as session:
+def price(prices: Prices, inputs: lipsync_train.Inputs) -> Cost | None:
+    return Cost("diamonds", prices.lipsync_training_diamonds) if prices.lipsync_training_diamonds else None
+
+
+def submission(services: Services, owner_id: str, twin_id: str, webhook_url: str | None = None,
+               webhook_token: str | None = None) -> Submission:
+    """The input builder: the avatar must be ready and made from a video."""
+    with services.db.read() as session:
         twin = session.get(VideoTwinRow, twin_id) if is_id(twin_id) else None
         if twin is None or twin.owner_id != owner_id:
             raise NotFound(f"_id: no avatar {twin_id!r}")
-        made = jobs.Job.from_row(session.get(JobRow, twin.job_id))
-        if made.status != jobs.SUCCEEDED:
-            raise BadInput("_id", f"avatar {twin_id!r} is not ready yet ({made.status}); train it once it is "
-                                  "completed")
-        if twin.source_kind != "video":
-            raise BadInput("_id", "a photo avatar has no footage of the person speaking to learn from; continue "
-                                  "training needs an avatar made from a video")
-        if any(not r.job.finished for r in runs(session, None, twin_id)):
-            raise Conflict(f"_id: avatar {twin_id!r} is already being trained; wait for that run to end")
-        files = made.outputs.get("files", {})
-        job = jobs.submit(session, owner_id=owner_id, kind=KIND, name=f"lip-sync training: {twin.name}",
-                          inputs={"twin_id": twin_id, "files": {k: files[k] for k in ("footage", "track")
-                                                                if k in files}},
-                          max_attempts=runtime.settings.job_max_attempts,
-                          cost=jobs.Cost("diamonds", price) if price else None, webhook_url=webhook_url,
-                          webhook_token=webhook_token)
-        row = LipsyncModelRow(id=new_id(), owner_id=owner_id, twin_id=twin_id, anchor_id=twin.anchor_id,
-                              job_id=job.id, created_at=utcnow())
-        session.add(row)
-        session.flush()
-        run = _from(row, session.get(JobRow, job.id))
-    runtime.queue.enqueue(run.job.id)
-    return run
+        made = Job.from_row(session.get(JobRow, twin.job_id))
+    pack = made.result(AvatarPack)
+    if pack is None:
+        raise BadInput("_id", f"avatar {twin_id!r} is not ready yet ({made.status}); train it once it is "
+                              "completed")
+    if pack.kind != "video":
+        raise BadInput("_id", "a photo avatar has no footage of the person speaking to learn from; continue "
+                              "training needs an avatar made from a video")
+    inputs = lipsync_train.Inputs(twin_id=twin_id, files=lipsync_train.Footage(footage=pack.files.footage,
+                                                                               track=pack.files.track))
+    return Submission(inputs=inputs, name=f"lip-sync training: {twin.name}", webhook_url=webhook_url,
+                      webhook_token=webhook_token, columns={"twin_id": twin_id, "anchor_id": twin.anchor_id})
+
+
+def admit(session: Session, owner_id: str, submission: Submission) -> None:
+    """One training at a time per avatar (checked in the transaction that records the new one)."""
+    twin_id = submission.columns["twin_id"]
+    if any(not r.job.finished for r in runs(session, None, twin_id)):
+        raise Conflict(f"_id: avatar {twin_id!r} is already being trained; wait for that run to end")
 
 
 def remove_for_twin(session: Session, owner_id: str, twin_id: str) -> list[str]:

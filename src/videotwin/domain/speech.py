@@ -1,27 +1,25 @@
-"""Text-to-speech and language detection as use cases: validation, voice resolution, charging, storage."""
+"""Text-to-speech and language detection as use cases: validation, voice resolution, charging,
+storage. The speaking and the detecting are the model server's (services.inference)."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from videotwin.domain import credits, user_voices
-from videotwin.domain.errors import BadInput
-from videotwin.domain.ids import new_id
-from videotwin.media.audio import encode_normalized
-from videotwin.speech import clone, langid, scripts, service, voices
-from videotwin.speech.tts import MAX_TTS_CHARS
+from videotwin.errors import BadInput
+from videotwin.ids import new_id
+from videotwin.speech import scripts, voices
+from videotwin.speech.tts import MAX_TTS_CHARS, CloneProfile
 from videotwin.storage.keys import user_prefix
 
 if TYPE_CHECKING:
-    from videotwin.runtime import Runtime
+    from videotwin.domain.ports import Services
 
 MIN_SPEECH_RATE, MAX_SPEECH_RATE = 0.5, 2.0
 MAX_CLASSIFY_CHARS = 5000
 
 
-def send_tts(runtime: Runtime, *, owner_id: str, msg: str, tts_id: str | None, user_voice_id: str | None,
+def send_tts(services: Services, *, owner_id: str, msg: str, tts_id: str | None, user_voice_id: str | None,
              speech_rate: float) -> str:
     """Speak `msg`; returns the blob key of a loudness-normalised MP3."""
     text = msg.strip()
@@ -33,57 +31,45 @@ def send_tts(runtime: Runtime, *, owner_id: str, msg: str, tts_id: str | None, u
         raise BadInput("tts_id", "give exactly one of tts_id (a public voice) or user_voice_id (a cloned voice)")
     if not MIN_SPEECH_RATE <= speech_rate <= MAX_SPEECH_RATE:
         raise BadInput("speechRate", f"{speech_rate} is outside {MIN_SPEECH_RATE}-{MAX_SPEECH_RATE}")
-    voice, profile = resolve_voice(runtime, owner_id, tts_id, user_voice_id)
-    problem = scripts.language_problem(text, voice.language)
+    voice, profile = resolve_voice(services, owner_id, tts_id, user_voice_id)
+    problem = scripts.language_problem(text, voice.language, services.inference.detect_language)
     if problem:
         raise BadInput("msg", problem)
-    price = runtime.settings.prices.tts_coins
+    price = services.settings.prices.tts_coins
     entry = None
     if price:
-        with runtime.db.write() as session:
+        with services.db.write() as session:
             entry = credits.spend(session, owner_id, "coins", price, note="send_tts")
     try:
-        synth = service.synthesizer(runtime.settings.models_dir)
-        audio, sr = synth.synthesize(text, voice, speech_rate, clone=profile)
-        if audio.size == 0:
-            raise BadInput("msg", "has nothing speakable in it")
+        mp3 = services.inference.speak(text, voice.id, speech_rate, profile)
         key = f"{user_prefix(owner_id)}tts/{new_id()}.mp3"
-        with tempfile.TemporaryDirectory(dir=_tmp(runtime)) as tmp:
-            out = Path(tmp) / "speech.mp3"
-            encode_normalized(audio, sr, out)
-            runtime.blobs.put_file(key, out, "audio/mpeg", consume=True)
+        services.blobs.put_stream(key, [mp3], "audio/mpeg", max_bytes=len(mp3))
         return key
     except BaseException:
         if entry is not None:
-            with runtime.db.write() as session:
+            with services.db.write() as session:
                 credits.grant(session, owner_id, "coins", price, reason=credits.REFUND, note="send_tts failed")
         raise
 
 
-def resolve_voice(runtime: Runtime, owner_id: str, tts_id: str | None, user_voice_id: str | None,
-                  field: str | None = None) -> tuple[voices.PublicVoice, clone.CloneProfile | None]:
+def resolve_voice(services: Services, owner_id: str, tts_id: str | None, user_voice_id: str | None,
+                  field: str | None = None) -> tuple[voices.PublicVoice, CloneProfile | None]:
     """A public voice, or a cloned voice of this owner (its base voice and its profile)."""
     if tts_id is not None:
         voice = voices.get(tts_id)
         if voice is None:
             raise BadInput(field or "tts_id", f"no public voice {tts_id!r}; anchor/voice_list lists them")
         return voice, None
-    with runtime.db.read() as session:
+    with services.db.read() as session:
         cloned = user_voices.usable(session, owner_id, user_voice_id, field=field or "user_voice_id")
-    profile = clone.profile_from_dict(cloned.profile or {})
+    profile = cloned.profile
     voice = voices.get(profile.base_voice_id)
     if voice is None:
         raise BadInput(field or "user_voice_id", f"the voice's base voice {profile.base_voice_id!r} no longer exists")
     return voice, profile
 
 
-def _tmp(runtime: Runtime) -> Path:
-    path = runtime.settings.data_dir / "tmp"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def classify_language(msg: str) -> str:
+def classify_language(services: Services, msg: str) -> str:
     text = msg.strip()
     if not text:
         raise BadInput("msg", "is empty; give the text whose language to detect")
@@ -91,7 +77,7 @@ def classify_language(msg: str) -> str:
         raise BadInput("msg", f"is {len(text)} characters; at most {MAX_CLASSIFY_CHARS} are accepted")
     if not any(ch.isalpha() for ch in text):
         raise BadInput("msg", "has no letters in it, so it has no language")
-    code, _confidence = langid.detect(text)
+    code, _confidence = services.inference.detect_language(text)
     if code is None:
         raise BadInput("msg", "its language could not be determined")
     return code

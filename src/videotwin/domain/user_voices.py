@@ -1,27 +1,32 @@
-"""Cloned voices: a record per voice, trained by a job of kind voice.clone, one training per user
-at a time. The status words are A2E's voice-clone words, derived from the job."""
+"""Cloned voices: a task record per voice, trained by a job of kind voice.clone, one training per
+user at a time. The status words are A2E's voice-clone words, derived from the job."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from videotwin.config import Prices
 from videotwin.db.tables import JobRow, UserVoiceRow
 from videotwin.domain import jobs
-from videotwin.domain.errors import BadInput, Conflict, InvalidState, NotFound
-from videotwin.domain.ids import is_id, new_id, utcnow
+from videotwin.domain.jobs import Cost, Job
+from videotwin.domain.tasks import Submission
+from videotwin.errors import BadInput, Conflict
+from videotwin.ids import is_id, utcnow
+from videotwin.pipelines import voice_clone
 from videotwin.speech import voices as public_voices
+from videotwin.speech.tts import CloneProfile
 from videotwin.storage.fetch import check_url
 
 if TYPE_CHECKING:
-    from videotwin.runtime import Runtime
+    from videotwin.domain.ports import Services
 
-KIND = "voice.clone"
 MAX_VOICE_URLS = 10
+MAX_NAME_CHARS = 128
 GENDERS = ("female", "male")
 # A2E's voice-clone words: sent (accepted), pendding (sic; waiting again after a worker stopped), ...
 STATUS_WORDS = jobs.StatusWords(accepted="sent", requeued="pendding")
@@ -39,32 +44,37 @@ class UserVoice:
     base_voice_id: str
     created_at: datetime
     updated_at: datetime
-    job: jobs.Job
+    job: Job
 
     @property
     def current_status(self) -> str:
         return STATUS_WORDS.of(self.job)
 
     @property
-    def profile(self) -> dict[str, Any] | None:
-        return self.job.outputs.get("profile") if self.job.status == jobs.SUCCEEDED else None
+    def profile(self) -> CloneProfile | None:
+        learned = self.job.result(voice_clone.Outputs)
+        return learned.profile if learned is not None else None
 
 
-def _voice(row: UserVoiceRow, job: JobRow) -> UserVoice:
+def voice(session: Session, row: UserVoiceRow, job: Job) -> UserVoice:
     return UserVoice(row.id, row.owner_id, row.name, row.gender, row.language, row.denoise, list(row.voice_urls),
-                     row.base_voice_id, row.created_at, row.updated_at, jobs.Job.from_row(job))
+                     row.base_voice_id, row.created_at, row.updated_at, job)
 
 
 def validate_name(name: str) -> str:
     name = name.strip()
-    if not 1 <= len(name) <= 128:
-        raise BadInput("name", f"must be 1-128 characters, got {len(name)}")
+    if not 1 <= len(name) <= MAX_NAME_CHARS:
+        raise BadInput("name", f"must be 1-{MAX_NAME_CHARS} characters, got {len(name)}")
     return name
 
 
-def start_training(runtime: Runtime, *, owner_id: str, name: str, voice_urls: list[str], gender: str,
-                   language: str | None, denoise: bool, webhook_url: str | None = None,
-                   webhook_token: str | None = None) -> UserVoice:
+def price(prices: Prices, inputs: voice_clone.Inputs) -> Cost | None:
+    return Cost("coins", prices.voice_clone_coins) if prices.voice_clone_coins else None
+
+
+def submission(services: Services, *, name: str, voice_urls: list[str], gender: str, language: str | None,
+               denoise: bool, webhook_url: str | None = None, webhook_token: str | None = None) -> Submission:
+    """The input builder: check a voice-training request and pick the base voice."""
     name = validate_name(name)
     if not 1 <= len(voice_urls) <= MAX_VOICE_URLS:
         raise BadInput("voice_urls", f"give 1-{MAX_VOICE_URLS} audio URLs, got {len(voice_urls)}")
@@ -77,39 +87,19 @@ def start_training(runtime: Runtime, *, owner_id: str, name: str, voice_urls: li
     if base is None:
         spoken = ", ".join(sorted({v.language for v in public_voices.VOICES}))
         raise BadInput("language", f"{language!r} has no voice to clone onto; supported: {spoken}")
-    price = runtime.settings.prices.voice_clone_coins
-    with runtime.db.write() as session:
-        busy = session.scalar(select(JobRow.id).where(
-            JobRow.owner_id == owner_id, JobRow.kind == KIND, JobRow.status.in_((jobs.QUEUED, jobs.RUNNING))))
-        if busy:
-            raise Conflict("a voice training is already in progress; wait until it completes or fails")
-        job = jobs.submit(
-            session, owner_id=owner_id, kind=KIND, name=name, max_attempts=runtime.settings.job_max_attempts,
-            inputs={"voice_urls": voice_urls, "gender": gender, "language": language, "denoise": denoise,
-                    "base_voice_id": base.id},
-            cost=jobs.Cost("coins", price) if price else None, webhook_url=webhook_url, webhook_token=webhook_token,
-        )
-        now = utcnow()
-        row = UserVoiceRow(id=new_id(), owner_id=owner_id, job_id=job.id, name=name, gender=gender,
-                           language=language, denoise=denoise, voice_urls=voice_urls, base_voice_id=base.id,
-                           created_at=now, updated_at=now)
-        session.add(row)
-        session.flush()
-        voice = _voice(row, session.get(JobRow, job.id))
-    runtime.queue.enqueue(job.id)
-    return voice
+    inputs = voice_clone.Inputs(voice_urls=voice_urls, gender=gender, language=language, denoise=denoise,
+                                base_voice_id=base.id)
+    return Submission(inputs=inputs, name=name, webhook_url=webhook_url, webhook_token=webhook_token, columns={
+        "name": name, "gender": gender, "language": language, "denoise": denoise, "voice_urls": voice_urls,
+        "base_voice_id": base.id, "updated_at": utcnow()})
 
 
-def _owned(session: Session, owner_id: str, voice_id: str) -> tuple[UserVoiceRow, JobRow]:
-    row = session.get(UserVoiceRow, voice_id) if is_id(voice_id) else None
-    job = session.get(JobRow, row.job_id) if row is not None else None
-    if row is None or row.owner_id != owner_id or job is None:
-        raise NotFound(f"_id: no voice {voice_id!r}")
-    return row, job
-
-
-def get(session: Session, owner_id: str, voice_id: str) -> UserVoice:
-    return _voice(*_owned(session, owner_id, voice_id))
+def admit(session: Session, owner_id: str, submission: Submission) -> None:
+    """One voice training at a time per user (checked in the transaction that records the new one)."""
+    busy = session.scalar(select(JobRow.id).where(
+        JobRow.owner_id == owner_id, JobRow.kind == voice_clone.KIND, JobRow.status.in_((jobs.QUEUED, jobs.RUNNING))))
+    if busy:
+        raise Conflict("a voice training is already in progress; wait until it completes or fails")
 
 
 def usable(session: Session, owner_id: str, voice_id: str, field: str = "user_voice_id") -> UserVoice:
@@ -117,35 +107,12 @@ def usable(session: Session, owner_id: str, voice_id: str, field: str = "user_vo
     row = session.get(UserVoiceRow, voice_id) if is_id(voice_id) else None
     if row is None or row.owner_id != owner_id:
         raise BadInput(field, f"no voice {voice_id!r} (it may have been deleted)")
-    voice = _voice(row, session.get(JobRow, row.job_id))
-    if voice.current_status != "completed":
-        raise BadInput(field, f"voice {voice_id!r} is {voice.current_status}, not completed; it cannot speak yet")
-    return voice
+    found = voice(session, row, Job.from_row(session.get(JobRow, row.job_id)))
+    if found.current_status != "completed":
+        raise BadInput(field, f"voice {voice_id!r} is {found.current_status}, not completed; it cannot speak yet")
+    return found
 
 
-def list_voices(session: Session, owner_id: str, *, completed: bool) -> list[UserVoice]:
-    rows = session.execute(
-        select(UserVoiceRow, JobRow).join(JobRow, JobRow.id == UserVoiceRow.job_id)
-        .where(UserVoiceRow.owner_id == owner_id,
-               (JobRow.status == jobs.SUCCEEDED) if completed else (JobRow.status != jobs.SUCCEEDED))
-        .order_by(UserVoiceRow.created_at.desc(), UserVoiceRow.id.desc())
-    ).all()
-    return [_voice(r, j) for r, j in rows]
-
-
-def rename(session: Session, owner_id: str, voice_id: str, name: str) -> UserVoice:
-    row, job = _owned(session, owner_id, voice_id)
+def rename(row: UserVoiceRow, name: str) -> None:
     row.name = validate_name(name)
     row.updated_at = utcnow()
-    return _voice(row, job)
-
-
-def delete(session: Session, owner_id: str, voice_id: str) -> None:
-    """Delete a voice. A training still queued is cancelled and refunded; a running one cannot be
-    deleted until it ends (as A2E does with tasks in progress)."""
-    row, job = _owned(session, owner_id, voice_id)
-    if job.status == jobs.RUNNING:
-        raise InvalidState(f"_id: voice {voice_id!r} is training; delete it when the training has ended")
-    if job.status == jobs.QUEUED:
-        jobs.cancel(session, owner_id, job.id)
-    session.delete(row)

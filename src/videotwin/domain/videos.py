@@ -1,5 +1,6 @@
 """Avatar videos (video/generate): an anchor says an audio track or a text, optionally matted onto a
-background and captioned. A video is a job of kind video.generate; its `_id` is the job's id.
+background and captioned. A video is a job of kind video.generate with a task record (avatar_videos)
+whose `_id` is the job's id.
 
 Everything that can be checked without the media is checked here, before anything is charged; what
 needs the audio itself (not audio, silent, too long) fails the job, which refunds it."""
@@ -7,22 +8,27 @@ needs the audio itself (not audio, silent, too long) fails the job, which refund
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from videotwin.db.tables import UserRow
+from videotwin.config import Prices
+from videotwin.db.tables import AvatarVideoRow, UserRow
 from videotwin.domain import avatars, backgrounds, jobs, lipsync_models, speech
-from videotwin.domain.errors import BadInput
-from videotwin.domain.ids import is_id
+from videotwin.domain.jobs import Cost, Job
+from videotwin.domain.tasks import Submission
+from videotwin.errors import BadInput
+from videotwin.ids import is_id
 from videotwin.media import colour
-from videotwin.speech import clone, langid, scripts, voices
+from videotwin.pipelines import video_generate
+from videotwin.pipelines.video_generate import Anchor, Canvas, CaptionStyle, ColourBackground, ImageBackground, Voice
+from videotwin.speech import scripts, voices
 from videotwin.storage.fetch import check_url
 
 if TYPE_CHECKING:
-    from videotwin.runtime import Runtime
+    from videotwin.domain.ports import Services
 
-KIND = "video.generate"
 RESOLUTIONS = (480, 720, 1080)
 MAX_TITLE_CHARS = 40
 # Text spoken by video/generate itself (msg without audioSrc), characters.
@@ -48,20 +54,49 @@ class BothBackgrounds(BadInput):
     code = CODE_BOTH_BACKGROUNDS
 
 
-# Progress from which a video job is storing its result (pipelines/video_generate.py's COPY_PROGRESS).
-COPY_FROM = 0.97
+@dataclass(frozen=True)
+class Video:
+    id: str
+    owner_id: str
+    created_at: datetime
+    job: Job
+
+    @property
+    def inputs(self) -> video_generate.Inputs:
+        return self.job.inputs_as(video_generate.Inputs)
+
+    @property
+    def result(self) -> video_generate.Outputs | None:
+        return self.job.result(video_generate.Outputs)
+
+    @property
+    def status(self) -> str:
+        return STATUS_WORDS.of(self.job)
 
 
-def status_word(job: jobs.Job) -> str:
+def video(session: Session, row: AvatarVideoRow, job: Job) -> Video:
+    return Video(row.id, row.owner_id, row.created_at, job)
+
+
+def price(prices: Prices, inputs: video_generate.Inputs) -> Cost | None:
+    return Cost("coins", prices.video_coins) if prices.video_coins else None
+
+
+class VideoStatusWords:
     """A2E's avatar-video words: init (accepted), start, pending (queued again), process, copy (storing
     the result), success, fail (also cancelled)."""
-    if job.status == jobs.QUEUED:
-        return "init" if job.attempts == 0 else "pending"
-    if job.status == jobs.RUNNING:
-        if job.progress <= 0.0:
-            return "start"
-        return "copy" if job.progress >= COPY_FROM else "process"
-    return "success" if job.status == jobs.SUCCEEDED else "fail"
+
+    def of(self, job: Job) -> str:
+        if job.status == jobs.QUEUED:
+            return "init" if job.attempts == 0 else "pending"
+        if job.status == jobs.RUNNING:
+            if job.progress <= 0.0:
+                return "start"
+            return "copy" if job.progress >= video_generate.COPY_PROGRESS else "process"
+        return "success" if job.status == jobs.SUCCEEDED else "fail"
+
+
+STATUS_WORDS = VideoStatusWords()
 
 
 def parse_colour(value: str, field: str) -> list[float]:
@@ -95,7 +130,7 @@ def _blank(value: str | None) -> str | None:
     return value if value is not None and value.strip() else None
 
 
-def _canvas(fields: dict[str, float | None] | None) -> dict | None:
+def _canvas(fields: dict[str, float | None] | None) -> Canvas | None:
     """The editor's canvas and the person's box on it, checked; None when not given."""
     fields = {k: v for k, v in (fields or {}).items() if v is not None}
     if not fields:
@@ -112,7 +147,7 @@ def _canvas(fields: dict[str, float | None] | None) -> dict | None:
                                        "such as 16:9, 9:16 or 1:1")
     pw, ph = fields.get("web_people_width"), fields.get("web_people_height")
     if pw is None and ph is None:
-        return {"width": w, "height": h, "people": None}
+        return Canvas(width=w, height=h)
     if not pw or not ph:
         raise BadInput("web_people_width", "web_people_width and web_people_height must both be above 0")
     if pw < MIN_PERSON_SHARE * w or ph < MIN_PERSON_SHARE * h:
@@ -124,10 +159,10 @@ def _canvas(fields: dict[str, float | None] | None) -> dict | None:
     if inside_w * inside_h < MIN_PERSON_INSIDE_SHARE * pw * ph:
         raise BadInput("web_people_x", f"the person's box ({pw:g}x{ph:g} at {x:g},{y:g}) lies mostly outside the "
                                        f"{w:g}x{h:g} canvas; at least half of it must be on the canvas")
-    return {"width": w, "height": h, "people": [x, y, pw, ph]}
+    return Canvas(width=w, height=h, people=(x, y, pw, ph))
 
 
-def _captions(align: dict[str, Any] | None) -> dict[str, Any]:
+def _captions(align: dict[str, Any] | None) -> CaptionStyle:
     style = dict(DEFAULT_CAPTION)
     for name, value in (align or {}).items():
         field = f"captionAlign.{name}"
@@ -151,47 +186,44 @@ def _captions(align: dict[str, Any] | None) -> dict[str, Any]:
             raise BadInput(field, "expected a short string")
         else:
             style[name] = value
-    return style
+    return CaptionStyle(**style)
 
 
-def _anchor_inputs(session: Session, anchor: avatars.Anchor) -> dict[str, Any]:
-    files = anchor.files
-    kind = "image" if "image" in files else "video"
+def _anchor_inputs(session: Session, anchor: avatars.Anchor) -> Anchor:
+    pack = anchor.pack
     # The personalised lip-sync model, when one was trained and beat the universal one.
     used = lipsync_models.in_use(session, anchor.twin_id)
-    return {"id": anchor.id, "kind": kind, "gender": anchor.gender, "files": files, "model": used.model_key,
-            "fps": anchor.job.outputs.get("fps"), "width": anchor.job.outputs.get("width"),
-            "height": anchor.job.outputs.get("height")}
+    return Anchor(id=anchor.id, kind=pack.kind, gender=anchor.gender, files=pack.files, model=used.model_key,
+                  fps=pack.fps, width=pack.width, height=pack.height)
 
 
-def _voice(runtime: Runtime, owner_id: str, text: str, custom_voice: str | None, gender: str) -> dict[str, Any]:
+def _voice(services: Services, owner_id: str, text: str, custom_voice: str | None, gender: str) -> Voice:
     if custom_voice is not None:
         tts_id, user_voice_id = (None, custom_voice) if is_id(custom_voice) else (custom_voice, None)
-        voice, profile = speech.resolve_voice(runtime, owner_id, tts_id, user_voice_id, field="custom_voice")
+        voice, profile = speech.resolve_voice(services, owner_id, tts_id, user_voice_id, field="custom_voice")
     else:
-        code, _confidence = langid.detect(text)
+        code, _confidence = services.inference.detect_language(text)
         voice = voices.default_voice(code or "en", gender)
         if voice is None:
             raise BadInput("msg", f"no voice speaks {code!r}; give custom_voice (anchor/voice_list lists voices)")
         profile = None
-    problem = scripts.language_problem(text, voice.language)
+    problem = scripts.language_problem(text, voice.language, services.inference.detect_language)
     if problem:
         raise BadInput("msg", problem)
-    return {"voice_id": voice.id, "language": voice.language,
-            "clone": clone.profile_to_dict(profile) if profile is not None else None}
+    return Voice(voice_id=voice.id, language=voice.language, clone=profile)
 
 
-def _pool(session: Session, runtime: Runtime, owner_id: str, public_pool: bool | None) -> str:
+def _pool(session: Session, services: Services, owner_id: str, public_pool: bool | None) -> str:
     """The queue a video goes to: the user's dedicated pool if the operator configured one, unless the
     request (isToPublicPool) or the user's setting (video/auto-public-pool) sends it to the shared one."""
     user = session.get(UserRow, owner_id)
-    dedicated = runtime.settings.dedicated_pools.get(user.username) if user is not None else None
+    dedicated = services.settings.dedicated_pools.get(user.username) if user is not None else None
     to_public = public_pool if public_pool is not None else bool(user and user.auto_public_pool)
     return jobs.DEFAULT_QUEUE if to_public or not dedicated else dedicated
 
 
-def generate(runtime: Runtime, owner_id: str, req: GenerateRequest) -> jobs.Job:
-    """Check the request, charge it, queue the job."""
+def submission(services: Services, owner_id: str, req: GenerateRequest) -> Submission:
+    """The input builder: check a video request (all that can be checked without the media)."""
     if req.anchor_type not in (avatars.SYSTEM, avatars.CUSTOM):
         raise BadInput("anchor_type", f"{req.anchor_type} is not 0 (system avatar) or 1 (your own avatar)")
     if req.resolution not in RESOLUTIONS:
@@ -212,7 +244,7 @@ def generate(runtime: Runtime, owner_id: str, req: GenerateRequest) -> jobs.Job:
         raise BothBackgrounds("custom_back_id", "give back_id (a system background) or custom_back_id (one of "
                                                 "yours), not both")
     canvas = _canvas(req.canvas)
-    with runtime.db.read() as session:
+    with services.db.read() as session:
         anchor = avatars.usable_anchor(session, owner_id, req.anchor_id)
         if anchor.anchor_type != req.anchor_type:
             raise BadInput("anchor_type", f"avatar {req.anchor_id!r} is anchor_type {anchor.anchor_type}, "
@@ -220,31 +252,26 @@ def generate(runtime: Runtime, owner_id: str, req: GenerateRequest) -> jobs.Job:
         background = None
         if back_id is not None:
             bg = backgrounds.system(back_id)
-            background = {"kind": "image", "id": bg.id, "key": bg.image_key}
+            background = ImageBackground(id=bg.id, key=bg.image_key)
         elif custom_back_id is not None:
             bg = backgrounds.owned(session, owner_id, custom_back_id)
-            background = {"kind": "image", "id": bg.id, "key": bg.image_key}
+            background = ImageBackground(id=bg.id, key=bg.image_key)
         elif color is not None:
-            background = {"kind": "color", "rgba": parse_colour(color, "color")}
-        queue = _pool(session, runtime, owner_id, req.public_pool)
+            background = ColourBackground(rgba=parse_colour(color, "color"))
+        queue = _pool(session, services, owner_id, req.public_pool)
         anchor_inputs = _anchor_inputs(session, anchor)
-    inputs: dict[str, Any] = {
-        "anchor": anchor_inputs, "anchor_type": anchor.anchor_type, "audio_url": audio_src, "text": text,
-        "resolution": req.resolution,
-        "background": background, "canvas": canvas,
-        "captions": _captions(req.caption_align) if req.captions else None,
-        "max_audio_seconds": runtime.settings.max_video_audio_seconds,
-    }
-    if text is not None:
-        inputs["voice"] = _voice(runtime, owner_id, text, _blank(req.custom_voice), anchor.gender)
-    price = runtime.settings.prices.video_coins
-    return jobs.start(runtime, owner_id=owner_id, kind=KIND, name=title, inputs=inputs,
-                      cost=jobs.Cost("coins", price) if price else None, webhook_url=req.webhook_url,
-                      webhook_token=req.webhook_token, queue=queue)
+    voice = _voice(services, owner_id, text, _blank(req.custom_voice), anchor.gender) if text is not None else None
+    inputs = video_generate.Inputs(
+        anchor=anchor_inputs, anchor_type=anchor.anchor_type, audio_url=audio_src, text=text, voice=voice,
+        resolution=req.resolution, background=background, canvas=canvas,
+        captions=_captions(req.caption_align) if req.captions else None,
+        max_audio_seconds=services.settings.max_video_audio_seconds)
+    return Submission(inputs=inputs, name=title, queue=queue, webhook_url=req.webhook_url,
+                      webhook_token=req.webhook_token)
 
 
-def set_auto_public_pool(runtime: Runtime, owner_id: str, value: bool) -> bool:
-    with runtime.db.write() as session:
+def set_auto_public_pool(services: Services, owner_id: str, value: bool) -> bool:
+    with services.db.write() as session:
         user = session.get(UserRow, owner_id)
         user.auto_public_pool = value
     return value

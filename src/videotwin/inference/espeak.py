@@ -15,8 +15,9 @@ import numpy as np
 
 ESPEAK = "espeak-ng"
 ESPEAK_TIMEOUT_SECONDS = 60
-# espeak-ng's default speaking rate in words per minute.
+# espeak-ng's default speaking rate in words per minute, and the rate its voices sound at.
 ESPEAK_DEFAULT_WPM = 175
+SAMPLE_RATE_HZ = 22_050
 
 
 class EspeakMissing(RuntimeError):

@@ -1,4 +1,8 @@
-"""Face landmarks with MediaPipe Face Mesh (478 points, bundled model; no download)."""
+"""Face landmarks with MediaPipe Face Mesh (478 points, bundled model; no download).
+
+Two uses: one still image at a time (photos, single frames: the registry's FaceMesh model), and a
+video, whose tracker follows the face from frame to frame (faster and steadier than image by image;
+it keeps state, so each video gets its own from FaceMesh.tracker()). MediaPipe runs on the CPU."""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from videotwin.inference.registry import Model
+
 MAX_FACES = 2  # we need to know whether there is more than one
 MIN_DETECTION_CONFIDENCE = 0.5
 MIN_TRACKING_CONFIDENCE = 0.5
+LANDMARKS = 478
 
 
 @dataclass(frozen=True)
@@ -20,7 +27,7 @@ class FaceObservation:
 
 
 class FaceTracker:
-    """Video mode: landmarks are tracked from frame to frame (faster and steadier than per image)."""
+    """One MediaPipe Face Mesh graph; `static_images` for unrelated images, else frames of one video."""
 
     def __init__(self, static_images: bool = False) -> None:
         import mediapipe as mp
@@ -43,3 +50,23 @@ class FaceTracker:
 
     def close(self) -> None:
         self._mesh.close()
+
+
+class FaceMesh(Model):
+    """predict(rgb) -> FaceObservation of a still image; tracker() -> a FaceTracker for one video (the
+    caller closes it)."""
+
+    NAME = "face_mesh"
+
+    def load(self) -> None:
+        self._still = FaceTracker(static_images=True)
+
+    def unload(self) -> None:
+        self._still.close()
+        self._still = None
+
+    def predict(self, rgb: np.ndarray) -> FaceObservation:
+        return self._still.observe(rgb)
+
+    def tracker(self) -> FaceTracker:
+        return FaceTracker(static_images=False)

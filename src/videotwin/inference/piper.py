@@ -9,16 +9,20 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
-from videotwin.inference import espeak
 from videotwin.inference.onnx import make_session
+from videotwin.inference.registry import Model, ModelEnv
 
 PAD, BOS, EOS = "_", "^", "$"
 
 
-class PiperVoice:
-    def __init__(self, model: Path, config: Path) -> None:
+class PiperVoice(Model):
+    """predict(phonemes, rate) -> mono float32 samples at `sample_rate`."""
+
+    NAME = "piper"
+
+    def __init__(self, env: ModelEnv, model: Path, config: Path) -> None:
+        super().__init__(env)
         cfg = json.loads(config.read_text())
         self.sample_rate: int = cfg["audio"]["sample_rate"]
         self.espeak_voice: str = cfg["espeak"]["voice"]
@@ -29,15 +33,13 @@ class PiperVoice:
         self.noise_w = float(inf.get("noise_w", 0.8))
         self._model = model
         self._session = None
-        self._lock = threading.Lock()
         self._run_lock = threading.Lock()
 
-    @property
-    def session(self):
-        with self._lock:
-            if self._session is None:
-                self._session = make_session(self._model)
-        return self._session
+    def load(self) -> None:
+        self._session = make_session(self._model, self.env)
+
+    def unload(self) -> None:
+        self._session = None
 
     def phoneme_ids(self, phonemes: str) -> list[int]:
         """Piper's layout: BOS, then each phoneme followed by PAD, then EOS. Unknown symbols are dropped."""
@@ -47,20 +49,16 @@ class PiperVoice:
                 ids += self.id_map[ch] + self.id_map[PAD]
         return ids + list(self.id_map[EOS])
 
-    def phonemize(self, clause: str, terminator: str) -> str:
-        """Phonemes for one clause, ended with its punctuation (it shapes the intonation)."""
-        parts = espeak.phonemize(clause, self.espeak_voice)
-        return " ".join(parts) + (terminator if terminator in self.id_map else "")
+    def predict(self, phonemes: str, rate: float = 1.0) -> np.ndarray:
+        import onnxruntime as ort
 
-    def synthesize_phonemes(self, phonemes: str, rate: float = 1.0) -> np.ndarray:
         ids = self.phoneme_ids(phonemes)
         scales = np.array([self.noise_scale, self.length_scale / rate, self.noise_w], dtype=np.float32)
-        session = self.session
         # VITS samples noise; seeding it from the phonemes makes the same text always sound the same
         # (reproducible output, cacheable, testable). The seed is process-global, hence the lock.
         with self._run_lock:
             ort.set_seed(zlib.crc32(phonemes.encode()) & 0x7FFFFFFF)
-            audio = session.run(None, {
+            audio = self._session.run(None, {
                 "input": np.array([ids], dtype=np.int64),
                 "input_lengths": np.array([len(ids)], dtype=np.int64),
                 "scales": scales,

@@ -5,7 +5,8 @@ An avatar's pack holds, besides its track, two things made in one pass over its 
 BLOCK_FRAMES frames, so it can be played backwards by reading short blocks) and the bank (a zip of
 JPEG lower-face crops, one per usable frame, with where each sits in its frame).
 
-Saying new audio (FootageSpeaker.frames), given the model's standardised mouth opening per frame:
+Saying new audio (Speaker.frames; FootageSpeaker and PhotoSpeaker), given the model's standardised
+mouth opening per frame:
 1. plan: a base frame per output frame (the footage played forward and back, never a jump cut) and
    the bank frame whose real mouth fits it best (render.plan);
 2. read the base frames in that order at the output size (forwards as a stream, backwards block by
@@ -19,6 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -121,42 +123,53 @@ def build_pack_media(source: Path, track: Track, base: Path, bank: Path,
         enc.close()
 
 
-class FootageSpeaker:
-    """An avatar made from footage, speaking at `size`. `track` is at the pack's size (the base video's)."""
+class Speaker(Protocol):
+    """An avatar that can say new speech: frames(z, size) for a model's mouth openings z."""
 
-    def __init__(self, base: Path, bank: Path, track: Track, size: tuple[int, int]) -> None:
-        self.base, self.bank_path, self.size = base, bank, size
-        self.pack_size = (track.width, track.height)
-        self.track = scaled_track(track, size)
-        self.scale = size[0] / track.width
+    fps: float
+    size: tuple[int, int]  # its own frame size (width, height)
+
+    def frames(self, z: np.ndarray, size: tuple[int, int], progress: Callable[[float], None] = lambda _f: None
+               ) -> Iterator[np.ndarray]:
+        """One RGB frame at `size` per value of z (standardised mouth opening); progress gets 0..1."""
+
+
+class FootageSpeaker:
+    """An avatar made from footage: its pack's base video, bank and track (at the pack's size)."""
+
+    def __init__(self, base: Path, bank: Path, track: Track) -> None:
+        self.base, self.bank_path, self.pack_track = base, bank, track
+        self.fps, self.size = track.fps, (track.width, track.height)
         self.usable = usable_frames(track)
         with zipfile.ZipFile(bank) as zf:
             self.usable &= np.isin(np.arange(track.frames), [int(n[:-4]) for n in zf.namelist() if n.endswith(".jpg")])
-            self.origins = np.load(io.BytesIO(zf.read(BANK_ORIGINS))) * self.scale
-        opening = self.track.mouth_opening()
-        self.opening = np.where(self.usable, opening, np.nan)
-        self.pose = np.where(self.usable[:, None], self.track.pose(), 0.0)
+            self.origins = np.load(io.BytesIO(zf.read(BANK_ORIGINS)))
+        # Mouth opening and pose are ratios: the same at every size.
+        self.opening = np.where(self.usable, track.mouth_opening(), np.nan)
+        self.pose = np.where(self.usable[:, None], track.pose(), 0.0)
 
     def plan(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(base frame, bank frame) per output frame for standardised mouth openings z."""
-        bases = render.ping_pong(len(z), self.track.frames)
+        bases = render.ping_pong(len(z), self.pack_track.frames)
         target = render.target_opening(z, self.opening[self.usable])
         sources = render.plan(target, self.opening, self.pose[bases], self.pose)
         return bases, sources
 
-    def frames(self, z: np.ndarray, progress: Callable[[float], None] = lambda _f: None) -> Iterator[np.ndarray]:
-        """Output frames at self.size; progress gets 0..1."""
+    def frames(self, z: np.ndarray, size: tuple[int, int], progress: Callable[[float], None] = lambda _f: None
+               ) -> Iterator[np.ndarray]:
         bases, sources = self.plan(z)
-        lm = self.track.landmarks
+        scale = size[0] / self.size[0]
+        lm = scaled_track(self.pack_track, size).landmarks
+        origins = self.origins * scale
         with zipfile.ZipFile(self.bank_path) as zf:
-            for t, (b, frame) in enumerate(zip(bases, self._base_frames(bases), strict=True)):
+            for t, (b, frame) in enumerate(zip(bases, self._base_frames(bases, size), strict=True)):
                 s = int(sources[t])
                 if self.usable[b]:
                     crop = cv2.imdecode(np.frombuffer(zf.read(f"{s}.jpg"), np.uint8), cv2.IMREAD_COLOR)[:, :, ::-1]
-                    if self.scale != 1.0:
-                        crop = cv2.resize(crop, None, fx=self.scale, fy=self.scale, interpolation=cv2.INTER_AREA)
+                    if scale != 1.0:
+                        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
                     shifted = lm[s].copy()
-                    shifted[:, :2] -= self.origins[s]
+                    shifted[:, :2] -= origins[s]
                     try:
                         frame = composite(frame, lm[b], crop, shifted)
                     except ValueError:
@@ -165,20 +178,20 @@ class FootageSpeaker:
                     progress(t / len(bases))
                 yield frame
 
-    def _base_frames(self, bases: np.ndarray) -> Iterator[np.ndarray]:
+    def _base_frames(self, bases: np.ndarray, size: tuple[int, int]) -> Iterator[np.ndarray]:
         """Base frames in the order `bases` asks for them: forwards as one stream; backwards (and
         forwards again after a turn) block by block from the keyframes, the next block in the
         direction of travel read by a thread while this one is used."""
-        n = self.track.frames
+        n = self.pack_track.frames
 
         def read(start: int) -> dict[int, np.ndarray]:
-            got = video.read_block(self.base, self.size, self.track.fps, start, min(BLOCK_FRAMES, n - start),
-                                   scale_from=self.pack_size)
+            got = video.read_block(self.base, size, self.fps, start, min(BLOCK_FRAMES, n - start),
+                                   scale_from=self.size)
             return {start + i: f for i, f in enumerate(got)}
 
         block: dict[int, np.ndarray] = {}
         ahead: tuple[int, Future] | None = None
-        stream = video.stream(self.base, self.size, self.track.fps, 0, scale_from=self.pack_size)
+        stream = video.stream(self.base, size, self.fps, 0, scale_from=self.size)
         stream_next, last, previous = 0, None, -1
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="base-block") as pool:
             try:
@@ -216,18 +229,22 @@ class PhotoSpeaker:
     """An avatar made from one portrait: the face mesh warped per frame (lipsync/photo.py)."""
 
     def __init__(self, image: np.ndarray, landmarks: np.ndarray) -> None:
-        from videotwin.lipsync.photo import PhotoAnimator
+        from videotwin.lipsync.photo import PHOTO_FPS, PhotoAnimator
 
         self.animator = PhotoAnimator(image, landmarks)
+        self.fps, self.size = PHOTO_FPS, (image.shape[1], image.shape[0])
 
-    def frames(self, z: np.ndarray, fps: float, progress: Callable[[float], None] = lambda _f: None
+    def frames(self, z: np.ndarray, size: tuple[int, int], progress: Callable[[float], None] = lambda _f: None
                ) -> Iterator[np.ndarray]:
         from videotwin.lipsync.photo import natural_motion, target_opening
 
         opening = target_opening(z)
-        motion = natural_motion(len(z), fps, self.animator.eye)
+        motion = natural_motion(len(z), self.fps, self.animator.eye)
         for t in range(len(z)):
-            yield self.animator.frame(float(opening[t]), float(motion.blink[t]), float(motion.roll[t]),
-                                      float(motion.scale[t]), tuple(motion.shift[t]))
+            frame = self.animator.frame(float(opening[t]), float(motion.blink[t]), float(motion.roll[t]),
+                                        float(motion.scale[t]), tuple(motion.shift[t]))
+            if tuple(size) != self.size:
+                frame = cv2.resize(frame, tuple(size), interpolation=cv2.INTER_LINEAR)
             if t % 10 == 0:
                 progress(t / len(z))
+            yield frame

@@ -11,18 +11,18 @@ from pathlib import Path
 
 import numpy as np
 
+from videotwin.inference.vad import CHUNK_SAMPLES as VAD_CHUNK_SAMPLES
+from videotwin.inference.vad import SileroVad
+from videotwin.inference.whisper import STATES_PER_SECOND as WHISPER_STATES_PER_SECOND
+from videotwin.inference.whisper import Whisper
 from videotwin.lipsync.tracking import LEFT_EYE_OUTER, RIGHT_EYE_OUTER, Track
 
 OUTER_LIPS = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185]
 INNER_LIPS = [78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191]
 LIPS = OUTER_LIPS + INNER_LIPS
 SAMPLE_RATE_HZ = 16_000
-WHISPER_WINDOW_SECONDS = 30.0
-WHISPER_STATES_PER_SECOND = 50.0
 LOGMEL_FRAMES_PER_SECOND = 100.0
-# Voice activity: Silero VAD (MIT, bundled with faster-whisper as ONNX, no download) scores every
-# 512 samples (32 ms at 16 kHz); above this probability counts as speech.
-VAD_CHUNK_SAMPLES = 512
+# Voice activity (Silero VAD, inference/vad.py): above this probability counts as speech.
 VAD_THRESHOLD = 0.5
 # The lips part a little before a sound is heard and close a little after it ends (seconds).
 MOUTH_LEADS_SPEECH_SECONDS = 0.10
@@ -54,42 +54,17 @@ def _to_frames(states: np.ndarray, states_per_second: float, fps: float, n_frame
     return states[lo] * (1 - frac) + states[hi] * frac
 
 
-def whisper_states(model, audio: np.ndarray) -> np.ndarray:
-    """Whisper encoder output for the whole audio (T x 512 at 50 per second), 30 s windows."""
-    import ctranslate2
-
-    window = int(WHISPER_WINDOW_SECONDS * SAMPLE_RATE_HZ)
-    out = []
-    for start in range(0, max(len(audio), 1), window):
-        chunk = audio[start:start + window]
-        mel = model.feature_extractor(chunk)
-        frames = mel.shape[1]
-        padded = np.pad(mel, ((0, 0), (0, max(0, 3000 - frames))))[:, :3000][None].astype(np.float32)
-        states = np.array(model.model.encode(ctranslate2.StorageView.from_array(padded), to_cpu=True))[0]
-        out.append(states[: int(np.ceil(len(chunk) / SAMPLE_RATE_HZ * WHISPER_STATES_PER_SECOND))])
-    return np.concatenate(out)
-
-
-def logmel(model, audio: np.ndarray) -> np.ndarray:
-    """Whisper's own 80-band log-mel (T x 80 at 100 per second)."""
-    return model.feature_extractor(audio).T
-
-
-def speech_features(kind: str, model, audio: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
+def speech_features(kind: str, whisper: Whisper, audio: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
     if kind == "whisper":
-        return _to_frames(whisper_states(model, audio), WHISPER_STATES_PER_SECOND, fps, n_frames)
+        return _to_frames(whisper.encoder_states(audio), WHISPER_STATES_PER_SECOND, fps, n_frames)
     if kind == "logmel":
-        return _to_frames(logmel(model, audio), LOGMEL_FRAMES_PER_SECOND, fps, n_frames)
+        return _to_frames(whisper.logmel(audio), LOGMEL_FRAMES_PER_SECOND, fps, n_frames)
     raise ValueError(f"unknown speech feature {kind!r}")
 
 
-def speaking(audio: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
+def speaking(audio: np.ndarray, fps: float, n_frames: int, vad: SileroVad) -> np.ndarray:
     """Per video frame: is someone speaking at (or just around) this frame?"""
-    from faster_whisper.vad import get_vad_model
-
-    pad = (-len(audio)) % VAD_CHUNK_SAMPLES
-    chunks = np.pad(np.asarray(audio, np.float32), (0, pad + (VAD_CHUNK_SAMPLES if not len(audio) else 0)))
-    prob = get_vad_model()(chunks, num_samples=VAD_CHUNK_SAMPLES).reshape(-1)
+    prob = vad.predict(audio)
     voiced = _to_frames(prob[:, None], SAMPLE_RATE_HZ / VAD_CHUNK_SAMPLES, fps, n_frames)[:, 0] > VAD_THRESHOLD
     # Widen each stretch of speech by the lead and the trail (a dilation over frames).
     lead, trail = round(MOUTH_LEADS_SPEECH_SECONDS * fps), round(MOUTH_TRAILS_SPEECH_SECONDS * fps)

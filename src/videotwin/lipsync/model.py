@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from videotwin.inference.registry import Model
+from videotwin.inference.vad import SileroVad
 from videotwin.lipsync.features import LOGMEL_FRAMES_PER_SECOND, _to_frames, speaking, with_context
 
 SAMPLE_RATE_HZ = 16_000
@@ -89,9 +91,9 @@ class MouthModel:
         x = (frame_features(audio, fps, n_frames, self.features) - self.mean) / self.scale
         return smooth(x @ self.weights + self.bias)
 
-    def predict(self, audio: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
-        """Standardised mouth opening per frame (see `finish`)."""
-        return finish(self.raw(audio, fps, n_frames), speaking(audio, fps, n_frames))
+    def predict(self, audio: np.ndarray, fps: float, n_frames: int, voiced: np.ndarray) -> np.ndarray:
+        """Standardised mouth opening per frame (see `finish`); `voiced`: features.speaking."""
+        return finish(self.raw(audio, fps, n_frames), voiced)
 
     def save(self, path: Path, record: dict) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,3 +125,22 @@ def train(examples: list[tuple[np.ndarray, float, np.ndarray]], kind: str = LOGM
     weights = np.linalg.solve(xs_.T @ xs_ + RIDGE_LAMBDA * np.eye(xs_.shape[1]), xs_.T @ (y - y.mean()))
     return MouthModel(weights.astype(np.float32), mean.astype(np.float32), scale.astype(np.float32),
                       float(y.mean()), kind)
+
+
+class UniversalLipsync(Model):
+    """The registry's universal lip-sync model: predict(audio, fps, n_frames) -> standardised mouth
+    opening per frame, for any speaker. A plugin may register a stronger engine under this name; it
+    must keep this contract (model.finish: unit spread over speech, SILENT_Z where nobody speaks)."""
+
+    NAME = "lipsync.universal"
+
+    def load(self) -> None:
+        self.weights = MouthModel.load()
+
+    def unload(self) -> None:
+        self.weights = None
+
+    def predict(self, audio: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
+        with self.env.registry.use(SileroVad) as vad:
+            voiced = speaking(audio, fps, n_frames, vad)
+        return self.weights.predict(audio, fps, n_frames, voiced)

@@ -22,7 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from videotwin.lipsync.features import WHISPER_STATES_PER_SECOND, _to_frames, speaking, whisper_states, with_context
+from videotwin.inference.registry import Model
+from videotwin.inference.vad import SileroVad
+from videotwin.inference.whisper import Whisper
+from videotwin.lipsync.features import WHISPER_STATES_PER_SECOND, _to_frames, speaking, with_context
 from videotwin.lipsync.model import SAMPLE_RATE_HZ, MouthModel, finish, smooth, stored_features, zscore
 
 KIND = "personal-whisper-ridge-v1"
@@ -46,15 +49,9 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a, b)[0, 1])
 
 
-def _states(whisper_model, audio: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
-    states = whisper_states(whisper_model, audio)
+def _states(whisper: Whisper, audio: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
+    states = whisper.encoder_states(audio)
     return with_context(_to_frames(states, WHISPER_STATES_PER_SECOND, fps, n_frames), CONTEXT_FRAMES)
-
-
-def _whisper(models_dir: Path):
-    from videotwin.inference import whisper
-
-    return whisper.load(models_dir)
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,6 @@ class PersonalModel:
     scale: np.ndarray
     weights: np.ndarray  # (D + 1,): Whisper features, then the universal column
     bias: float
-    models_dir: Path | None = None
 
     def _design(self, states: np.ndarray, universal_z: np.ndarray) -> np.ndarray:
         column = UNIVERSAL_COLUMN_GAIN * np.sqrt(states.shape[1]) * zscore(universal_z)
@@ -74,13 +70,11 @@ class PersonalModel:
         """The raw prediction (smoothed, not gated) from Whisper states and the universal model's raw output."""
         return smooth(self._design(states, universal_z) @ self.weights + self.bias)
 
-    def predict(self, audio: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
-        """Standardised mouth opening per frame (MouthModel's contract)."""
-        if self.models_dir is None:
-            raise ValueError("load the model with models_dir to predict from audio")
-        states = _states(_whisper(self.models_dir), audio, fps, n_frames)
-        return finish(self.predict_from(states, self.universal.raw(audio, fps, n_frames)),
-                      speaking(audio, fps, n_frames))
+    def predict(self, audio: np.ndarray, fps: float, n_frames: int, whisper: Whisper, voiced: np.ndarray
+                ) -> np.ndarray:
+        """Standardised mouth opening per frame (MouthModel's contract); `voiced`: features.speaking."""
+        states = _states(whisper, audio, fps, n_frames)
+        return finish(self.predict_from(states, self.universal.raw(audio, fps, n_frames)), voiced)
 
     def save(self, path: Path) -> None:
         u = self.universal
@@ -90,13 +84,13 @@ class PersonalModel:
                  universal_features=np.array(u.features))
 
 
-def load(path: Path, models_dir: Path) -> PersonalModel:
+def load(path: Path) -> PersonalModel:
     with np.load(path) as d:
         if str(d["kind"]) != KIND:
             raise ValueError(f"{path.name} is not a {KIND} model")
         universal = MouthModel(d["universal_weights"], d["universal_mean"], d["universal_scale"],
                                float(d["universal_bias"][0]), stored_features(d, "universal_features"))
-        return PersonalModel(universal, d["mean"], d["scale"], d["weights"], float(d["bias"][0]), models_dir)
+        return PersonalModel(universal, d["mean"], d["scale"], d["weights"], float(d["bias"][0]))
 
 
 @dataclass(frozen=True)
@@ -123,11 +117,12 @@ def _noisy(audio: np.ndarray, snr_db: float, rng: np.random.RandomState) -> np.n
     return (audio + rng.normal(0.0, np.sqrt(power / 10 ** (snr_db / 10)), audio.shape)).astype(np.float32)
 
 
-def train(audio: np.ndarray, fps: float, opening: np.ndarray, models_dir: Path, base: MouthModel | None = None,
-          progress: Callable[[float], None] = lambda _f: None, check: Callable[[], None] = lambda: None,
-          seed: int = 0) -> Outcome:
+def train(audio: np.ndarray, fps: float, opening: np.ndarray, whisper: Whisper, vad: SileroVad,
+          base: MouthModel | None = None, progress: Callable[[float], None] = lambda _f: None,
+          check: Callable[[], None] = lambda: None, seed: int = 0) -> Outcome:
     """Fit a personalised model on one avatar's footage: 16 kHz audio and the tracked mouth opening
-    per frame (NaN where no face was found). `base`: the universal model (default: the shipped one)."""
+    per frame (NaN where no face was found). `base`: the universal model's weights (default: the
+    shipped ones)."""
     t0 = time.perf_counter()
     base = base or MouthModel.load()
     rng = np.random.RandomState(seed)
@@ -137,32 +132,31 @@ def train(audio: np.ndarray, fps: float, opening: np.ndarray, models_dir: Path, 
     if ok.sum() < 3:
         raise ValueError("no frame of the footage has a tracked face")
     z = zscore(np.where(ok, opening[:n], np.nanmean(opening[:n]))).astype(np.float32)
-    whisper_model = _whisper(models_dir)
     # The footage's own audio, clean and noisy; features over the whole clip, split afterwards.
     versions = [audio] + [_noisy(audio, snr, rng) for snr in NOISE_SNR_DB]
     states, universal_z = [], []
     for i, version in enumerate(versions):
         check()
-        states.append(_states(whisper_model, version, fps, n).astype(np.float32))
+        states.append(_states(whisper, version, fps, n).astype(np.float32))
         universal_z.append(base.raw(version, fps, n))
         progress(0.7 * (i + 1) / len(versions))
     train_states = np.concatenate([s[:cut] for s in states])
     mean, scale = train_states.mean(axis=0), train_states.std(axis=0) + 1e-6
-    draft = PersonalModel(base, mean.astype(np.float32), scale.astype(np.float32), np.zeros(0), 0.0, models_dir)
+    draft = PersonalModel(base, mean.astype(np.float32), scale.astype(np.float32), np.zeros(0), 0.0)
     x = np.concatenate([draft._design(s[:cut], u[:cut]) for s, u in zip(states, universal_z, strict=True)])
     keep = np.tile(ok[:cut], len(versions))
     y = np.tile(z[:cut], len(versions))
     x, y = x[keep], y[keep]
     gram, xty = x.T @ x, x.T @ (y - y.mean())
     # Both models are judged as they are used: gated by voice activity (over the whole clip, then cut).
-    voiced = speaking(audio, fps, n)
+    voiced = speaking(audio, fps, n, vad)
     val_y, val_ok = z[cut:], ok[cut:]
     universal_r = pearson(finish(universal_z[0], voiced)[cut:][val_ok], val_y[val_ok])
     best = None
     for i, lam in enumerate(RIDGE_LAMBDAS):
         check()
         weights = np.linalg.solve(gram + lam * np.eye(gram.shape[0]), xty).astype(np.float32)
-        candidate = PersonalModel(base, draft.mean, draft.scale, weights, float(y.mean()), models_dir)
+        candidate = PersonalModel(base, draft.mean, draft.scale, weights, float(y.mean()))
         r = pearson(finish(candidate.predict_from(states[0], universal_z[0]), voiced)[cut:][val_ok], val_y[val_ok])
         if best is None or r > best[0]:
             best = (r, lam, candidate)
@@ -180,3 +174,23 @@ def train(audio: np.ndarray, fps: float, opening: np.ndarray, models_dir: Path, 
     else:
         use, reason = True, f"{where} {scores}: the personalised model is now in use"
     return Outcome(model, universal_r, personal_r, lam, cut, n - cut, time.perf_counter() - t0, use, reason)
+
+
+class PersonalLipsync(Model):
+    """The registry's personalised lip-sync models: one variant per model file (a local path), with
+    MouthModel's contract: predict(audio, fps, n_frames) -> standardised mouth opening per frame."""
+
+    NAME = "lipsync.personal"
+
+    def load(self) -> None:
+        if self.env.variant is None:
+            raise ValueError("a personalised lip-sync model is used with variant=<its model file>")
+        self.weights = load(Path(self.env.variant))
+
+    def unload(self) -> None:
+        self.weights = None
+
+    def predict(self, audio: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
+        registry = self.env.registry
+        with registry.use(Whisper) as whisper, registry.use(SileroVad) as vad:
+            return self.weights.predict(audio, fps, n_frames, whisper, speaking(audio, fps, n_frames, vad))

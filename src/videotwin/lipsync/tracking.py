@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from videotwin.inference.face import FaceTracker
+from videotwin.inference.face import LANDMARKS, FaceMesh
+from videotwin.inference.registry import ModelRegistry
 from videotwin.media import video
 
 # MediaPipe Face Mesh indices.
@@ -103,12 +104,13 @@ class OneEuro:
         self.x = self.dx = None
 
 
-def track_video(path: Path, progress=None) -> Track:
+def track_video(path: Path, models: ModelRegistry, progress=None) -> Track:
     info = video.probe(path)
     size = video.scaled_size(info.width, info.height, TRACK_MAX_SIDE_PX)
     scale = np.array([info.width / size[0], info.height / size[1], info.width / size[0]], np.float32)
     fps = info.fps or 25.0
-    tracker = FaceTracker()
+    with models.use(FaceMesh) as mesh:
+        tracker = mesh.tracker()
     smoother = OneEuro(fps)
     faces, second, marks = [], [], []
     try:
@@ -118,14 +120,14 @@ def track_video(path: Path, progress=None) -> Track:
             second.append(obs.widths[1] / obs.widths[0] if len(obs.widths) > 1 else 0.0)
             if obs.landmarks is None:
                 smoother.reset()  # do not drag a stale face into the next one
-                marks.append(np.full((478, 3), np.nan, np.float32))
+                marks.append(np.full((LANDMARKS, 3), np.nan, np.float32))
             else:
                 marks.append(smoother(obs.landmarks * scale))
             if progress is not None and info.frames:
                 progress(min(1.0, (i + 1) / info.frames))
     finally:
         tracker.close()
-    landmarks = np.stack(marks) if marks else np.zeros((0, 478, 3), np.float32)
+    landmarks = np.stack(marks) if marks else np.zeros((0, LANDMARKS, 3), np.float32)
     return Track(fps=fps, width=info.width, height=info.height, faces=np.array(faces, np.int32),
                  second_face_ratio=np.array(second, np.float32), landmarks=landmarks,
                  found=~np.isnan(landmarks[:, 0, 0]) if len(marks) else np.zeros(0, bool))

@@ -1,12 +1,14 @@
 """Cut the person out of each frame (an alpha matte) and put them on another background.
 
-MediaPipe's selfie segmentation (bundled with the mediapipe wheel, no download) gives a coarse
-person mask at 256 px; a guided filter with the frame as guide moves its edge onto the real edge
+A person segmentation model (MediaPipe's selfie segmentation, inference/segmentation.py) gives a
+coarse person mask at 256 px; a guided filter with the frame as guide moves its edge onto the real edge
 (hair, shoulders); a motion-aware running average keeps the edge from flickering between frames
 where nothing moved, while following at once where something did. bench/matting.py measures it on
 the green-screen fixtures against a chroma-key ground truth."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -40,13 +42,13 @@ def _scaled(size: tuple[int, int], side: int) -> tuple[int, int]:
 
 
 class Matter:
-    """Alpha mattes for consecutive frames of one video (keeps state for temporal smoothing)."""
+    """Alpha mattes for consecutive frames of one video (keeps state for temporal smoothing).
 
-    def __init__(self) -> None:
-        from mediapipe.python.solutions.selfie_segmentation import SelfieSegmentation
+    `segment(rgb) -> mask` is the person segmentation model (inference/segmentation.py), applied to
+    the frame scaled to SEGMENT_SIDE_PX."""
 
-        # model_selection=0: the general model (256x256), better for portrait and square frames.
-        self._segmenter = SelfieSegmentation(model_selection=0)
+    def __init__(self, segment: Callable[[np.ndarray], np.ndarray]) -> None:
+        self._segment = segment
         self._prev_alpha: np.ndarray | None = None
         self._prev_grey: np.ndarray | None = None
 
@@ -54,9 +56,7 @@ class Matter:
         """Float32 matte in 0..1 at the frame's size (1 = person)."""
         h, w = rgb.shape[:2]
         small = cv2.resize(rgb, _scaled((w, h), SEGMENT_SIDE_PX), interpolation=cv2.INTER_AREA)
-        coarse = self._segmenter.process(small).segmentation_mask
-        if coarse is None:
-            coarse = np.zeros(small.shape[:2], np.float32)
+        coarse = self._segment(small)
         rw, rh = _scaled((w, h), REFINE_SIDE_PX)
         # A grey guide: a third of the colour guide's work, and hair edges are edges in brightness too.
         grey8 = cv2.cvtColor(cv2.resize(rgb, (rw, rh), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY)
@@ -71,9 +71,6 @@ class Matter:
             refined = weight * refined + (1.0 - weight) * self._prev_alpha
         self._prev_alpha, self._prev_grey = refined, grey
         return cv2.resize(refined, (w, h), interpolation=cv2.INTER_LINEAR)
-
-    def close(self) -> None:
-        self._segmenter.close()
 
 
 def over(person: np.ndarray, alpha: np.ndarray, background: np.ndarray, erode: float = EDGE_ERODE) -> np.ndarray:

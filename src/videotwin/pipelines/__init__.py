@@ -1,5 +1,5 @@
-"""One file per job kind. A pipeline is a function run(ctx) -> outputs, read top to bottom."""
+"""One file per job kind: its typed Inputs and Outputs and run(ctx, inputs), built from shared steps."""
 
-from videotwin.pipelines.base import JobCancelled, JobContext, PipelineError, PipelineSpec, Registry
+from videotwin.pipelines.base import JobCancelled, JobContext, JobInputs, JobOutputs, Pipeline, PipelineError
 
-__all__ = ["JobCancelled", "JobContext", "PipelineError", "PipelineSpec", "Registry"]
+__all__ = ["JobCancelled", "JobContext", "JobInputs", "JobOutputs", "Pipeline", "PipelineError"]

@@ -4,37 +4,42 @@
 Video:
 1. fetch the video (the Content-Type must say video), probe it
 2. track the face in every frame; check the footage (length, one face, size, facing the camera)
-3. store the avatar's pack: the footage, its track (landmarks, mouth opening, fps) and a cover image
+3. store the avatar's pack: the footage, its track (landmarks, mouth opening, fps), the base video
+   and mouth bank, and a cover image
 4. render the preview: a default sentence in a voice matching `gender`, lip-synced with the universal
-   model by the retrieval renderer, muxed as H.264 + AAC
+   model, muxed as H.264 + AAC
 Photo: fetch and check the portrait (one face, large enough, facing the camera), store it with its
 landmarks, and render the preview by warping the face mesh (lipsync/photo.py)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
 
-from videotwin.domain.errors import InputFetchError
-from videotwin.lipsync import animate, footage, model
+from videotwin.errors import InputFetchError
+from videotwin.lipsync import animate, footage
+from videotwin.lipsync.animate import FootageSpeaker, PhotoSpeaker, Speaker
 from videotwin.lipsync.photo import PHOTO_FPS
 from videotwin.lipsync.tracking import Track, track_video
 from videotwin.media import video
-from videotwin.media.audio import MediaError, decode, write_wav
-from videotwin.pipelines.base import JobContext, PipelineError
-from videotwin.speech import service, voices
+from videotwin.media.audio import MediaError
+from videotwin.pipelines import steps
+from videotwin.pipelines.base import JobContext, JobInputs, Pipeline, PipelineError
+from videotwin.pipelines.pack import AvatarFiles, AvatarPack
+from videotwin.speech import voices
 
+KIND = "avatar.create"
 PREVIEW_TEXT = "Hello! This is my new avatar. I can say anything you type, in your own voice."
-# Output is at most this many pixels on the longer side (1080p).
-MAX_OUTPUT_SIDE_PX = 1920
+# The pack is at most this many pixels on the longer side (1080p).
+MAX_PACK_SIDE_PX = 1920
 COVER_JPEG_QUALITY = 90
 # The cover is the calmest face within this many seconds from the start.
 COVER_WINDOW_SECONDS = 5
 ERR_FOOTAGE = 20
-
-
 MIN_PHOTO_FACE_PX = 100
 # A photo may show the lips apart (a smile with teeth: the avatar keeps them, closing only a little),
 # not a mouth wide open: the face cannot be bent shut without folding. Inner-lip gap / eye-corner
@@ -42,13 +47,23 @@ MIN_PHOTO_FACE_PX = 100
 MAX_PHOTO_REST_OPENING = 0.2
 
 
-def run(ctx: JobContext) -> dict:
-    if ctx.inputs.get("source_kind") == "image":
-        return run_photo(ctx)
+class Inputs(JobInputs):
+    source_kind: Literal["video", "image"] = "video"
+    url: str
+    gender: Literal["female", "male"] = "female"
+    # Shortest footage accepted, seconds (settings.min_training_seconds when the avatar was asked for).
+    min_seconds: float = 10.0
+
+
+Outputs = AvatarPack
+
+
+def run(ctx: JobContext, inputs: Inputs) -> AvatarPack:
+    if inputs.source_kind == "image":
+        return run_photo(ctx, inputs)
     source = ctx.workdir / "source"
     try:
-        fetched = ctx.fetch(ctx.inputs.get("url") or ctx.inputs["video_url"], source, field="video_url",
-                            accept=["video"])
+        fetched = ctx.fetch(inputs.url, source, field="video_url", accept=["video"])
         info = video.probe(source)
     except InputFetchError as exc:
         raise PipelineError(exc.message, ERR_FOOTAGE) from None
@@ -56,93 +71,61 @@ def run(ctx: JobContext) -> dict:
         raise PipelineError(f"video_url: {exc}; send an MP4 or MOV video", ERR_FOOTAGE) from None
     ctx.progress(0.05)
 
-    track = track_video(source, progress=lambda f: ctx.progress(0.05 + 0.45 * f))
-    problem = footage.check(track, info.duration, float(ctx.inputs.get("min_seconds", 10.0)))
+    track = track_video(source, ctx.models, progress=ctx.span(0.05, 0.5))
+    problem = footage.check(track, info.duration, inputs.min_seconds)
     if problem is not None:
         raise PipelineError(f"video_url: {problem.message}", ERR_FOOTAGE)
-
-    size = video.scaled_size(info.width, info.height, MAX_OUTPUT_SIDE_PX)
+    size = video.scaled_size(info.width, info.height, MAX_PACK_SIDE_PX)
     track = animate.scaled_track(track, size)
     ctx.progress(0.55)
 
-    files = {"footage": ctx.output_key("footage" + Path(fetched.url.split("?")[0]).suffix[:8]),
-             "track": ctx.output_key("track.npz"), "base": ctx.output_key("base.mp4"),
-             "bank": ctx.output_key("bank.zip"), "cover": ctx.output_key("cover.jpg"),
-             "preview": ctx.output_key("preview.mp4")}
-    ctx.blobs.put_file(files["footage"], source, fetched.content_type or "video/mp4")
-    animate.save_track(track, ctx.workdir / "track.npz")
-    ctx.blobs.put_file(files["track"], ctx.workdir / "track.npz", "application/octet-stream")
-
-    # The pack's base video and mouth bank, and the cover: the frame with the most closed mouth in
-    # the first few seconds (a calm face for the listing), all from one decoding pass.
+    # The base video and mouth bank, and the cover (the frame with the most closed mouth in the
+    # first few seconds: a calm face for the listing), from one decoding pass.
     window = min(track.frames, int(track.fps * COVER_WINDOW_SECONDS) or 1)
     pick = int(np.nanargmin(track.mouth_opening()[:window]))
-    cover: dict[str, bytes] = {}
+    cover = ctx.workdir / "cover.jpg"
 
     def keep_cover(i: int, frame: np.ndarray) -> None:
         if i == pick:
-            cover["jpg"] = cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),
-                                        [cv2.IMWRITE_JPEG_QUALITY, COVER_JPEG_QUALITY])[1].tobytes()
+            steps.save_jpeg(frame, cover, COVER_JPEG_QUALITY)
 
     base, bank = ctx.workdir / "base.mp4", ctx.workdir / "bank.zip"
-    animate.build_pack_media(source, track, base, bank, progress=lambda f: ctx.progress(0.55 + 0.2 * f),
-                             on_frame=keep_cover)
-    (ctx.workdir / "cover.jpg").write_bytes(cover["jpg"])
-    ctx.blobs.put_file(files["cover"], ctx.workdir / "cover.jpg", "image/jpeg")
-    ctx.progress(0.75)
+    animate.build_pack_media(source, track, base, bank, progress=ctx.span(0.55, 0.75), on_frame=keep_cover)
+    animate.save_track(track, ctx.workdir / "track.npz")
+    preview = _preview(ctx, FootageSpeaker(base, bank, track), inputs.gender, ctx.span(0.75, 1.0))
+    files = AvatarFiles(
+        footage=ctx.store("footage" + Path(fetched.url.split("?")[0]).suffix[:8], source,
+                          fetched.content_type or "video/mp4"),
+        track=ctx.store("track.npz", ctx.workdir / "track.npz", "application/octet-stream"),
+        base=ctx.store("base.mp4", base, "video/mp4"), bank=ctx.store("bank.zip", bank, "application/zip"),
+        cover=ctx.store("cover.jpg", cover, "image/jpeg"), preview=ctx.store("preview.mp4", preview, "video/mp4"))
+    return AvatarPack(files=files, fps=track.fps, frames=track.frames, width=size[0], height=size[1],
+                      duration=round(info.duration, 3), preview_seconds=round(video.probe(preview).duration, 3))
 
-    preview = _preview(ctx, base, bank, size, track)
-    ctx.blobs.put_file(files["base"], base, "video/mp4")
-    ctx.blobs.put_file(files["bank"], bank, "application/zip")
-    ctx.blobs.put_file(files["preview"], preview, "video/mp4")
-    return {"files": files, "fps": track.fps, "frames": track.frames, "width": size[0], "height": size[1],
-            "duration": round(info.duration, 3), "preview_seconds": round(_duration(preview), 3)}
 
-
-def _preview(ctx: JobContext, base: Path, bank: Path, size: tuple[int, int], track: Track) -> Path:
-    wav, audio16 = _speech(ctx)
-    n_out = int(np.ceil(len(audio16) / model.SAMPLE_RATE_HZ * track.fps))
-    z = model.MouthModel.load().predict(audio16, track.fps, n_out)
+def _preview(ctx: JobContext, speaker: Speaker, gender: str, progress) -> Path:
+    """The avatar saying PREVIEW_TEXT in a voice of its gender, with the universal model."""
+    voice = voices.default_voice("en", gender)
+    speech = steps.synthesize_speech(ctx, PREVIEW_TEXT, voice.id, None, ERR_FOOTAGE)
+    n_frames = math.ceil(speech.seconds * speaker.fps)
+    z = steps.mouth_motion(ctx, speech, speaker.fps, n_frames)
     out = ctx.workdir / "preview.mp4"
-    enc = video.Encoder(out, size, track.fps, audio=wav, frames=n_out)
-    try:
-        speaker = animate.FootageSpeaker(base, bank, track, size)
-        for frame in speaker.frames(z, progress=lambda f: ctx.progress(0.75 + 0.25 * f)):
-            enc.write(frame)
-    finally:
-        enc.close()
+    steps.render(ctx, speaker, z, speech, out, progress=progress)
     return out
 
 
-def _duration(path: Path) -> float:
-    return video.probe(path).duration
-
-
-def _speech(ctx: JobContext) -> tuple[Path, np.ndarray]:
-    voice = voices.default_voice("en", ctx.inputs.get("gender", "female"))
-    speech, sr = service.synthesizer(ctx.settings.models_dir).synthesize(PREVIEW_TEXT, voice)
-    wav = ctx.workdir / "preview.wav"
-    write_wav(wav, speech, sr)
-    return wav, decode(wav, model.SAMPLE_RATE_HZ)
-
-
-def run_photo(ctx: JobContext) -> dict:
-    from videotwin.inference.face import FaceTracker
-
+def run_photo(ctx: JobContext, inputs: Inputs) -> AvatarPack:
     source = ctx.workdir / "source"
     try:
-        fetched = ctx.fetch(ctx.inputs["url"], source, field="image_url", accept=["image"])
+        fetched = ctx.fetch(inputs.url, source, field="image_url", accept=["image"])
     except InputFetchError as exc:
         raise PipelineError(exc.message, ERR_FOOTAGE) from None
-    bgr = cv2.imdecode(np.fromfile(source, np.uint8), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise PipelineError("image_url: the file is not a readable image; send a JPEG or PNG portrait", ERR_FOOTAGE)
-    h, w = bgr.shape[:2]
-    size = video.scaled_size(w, h, MAX_OUTPUT_SIDE_PX)
-    rgb = cv2.cvtColor(cv2.resize(bgr, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
-    tracker = FaceTracker(static_images=True)
-    obs = tracker.observe(rgb)
-    tracker.close()
+    photo = steps.read_image(source, "image_url: the file is not a readable image; send a JPEG or PNG portrait",
+                             ERR_FOOTAGE)
+    h, w = photo.shape[:2]
+    size = video.scaled_size(w, h, MAX_PACK_SIDE_PX)
+    rgb = cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
+    obs = steps.still_face(ctx, rgb)
     if obs.landmarks is None:
         raise PipelineError("image_url: no face was found; use a photo of one person facing the camera, face "
                             "well lit and fully in the picture", ERR_FOOTAGE)
@@ -161,28 +144,16 @@ def run_photo(ctx: JobContext) -> dict:
                             "slightly apart (a smile showing the teeth is fine)", ERR_FOOTAGE)
     ctx.progress(0.2)
 
-    files = {"image": ctx.output_key("portrait" + (Path(fetched.url.split("?")[0]).suffix[:6] or ".jpg")),
-             "track": ctx.output_key("track.npz"), "cover": ctx.output_key("cover.jpg"),
-             "preview": ctx.output_key("preview.mp4")}
-    ctx.blobs.put_file(files["image"], source, fetched.content_type or "image/jpeg")
     animate.save_track(track, ctx.workdir / "track.npz")
-    ctx.blobs.put_file(files["track"], ctx.workdir / "track.npz", "application/octet-stream")
-    _, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY,
-                                                                          COVER_JPEG_QUALITY])
-    (ctx.workdir / "cover.jpg").write_bytes(data.tobytes())
-    ctx.blobs.put_file(files["cover"], ctx.workdir / "cover.jpg", "image/jpeg")
+    cover = steps.save_jpeg(rgb, ctx.workdir / "cover.jpg", COVER_JPEG_QUALITY)
+    preview = _preview(ctx, PhotoSpeaker(rgb, obs.landmarks), inputs.gender, ctx.span(0.3, 1.0))
+    files = AvatarFiles(
+        image=ctx.store("portrait" + (Path(fetched.url.split("?")[0]).suffix[:6] or ".jpg"), source,
+                        fetched.content_type or "image/jpeg"),
+        track=ctx.store("track.npz", ctx.workdir / "track.npz", "application/octet-stream"),
+        cover=ctx.store("cover.jpg", cover, "image/jpeg"), preview=ctx.store("preview.mp4", preview, "video/mp4"))
+    return AvatarPack(files=files, fps=PHOTO_FPS, frames=1, width=size[0], height=size[1],
+                      preview_seconds=round(video.probe(preview).duration, 3))
 
-    wav, audio16 = _speech(ctx)
-    n_out = int(np.ceil(len(audio16) / model.SAMPLE_RATE_HZ * PHOTO_FPS))
-    z = model.MouthModel.load().predict(audio16, PHOTO_FPS, n_out)
-    out = ctx.workdir / "preview.mp4"
-    enc = video.Encoder(out, size, PHOTO_FPS, audio=wav, frames=n_out)
-    try:
-        speaker = animate.PhotoSpeaker(rgb, obs.landmarks)
-        for frame in speaker.frames(z, PHOTO_FPS, progress=lambda f: ctx.progress(0.3 + 0.7 * f)):
-            enc.write(frame)
-    finally:
-        enc.close()
-    ctx.blobs.put_file(files["preview"], out, "video/mp4")
-    return {"files": files, "fps": PHOTO_FPS, "frames": 1, "width": size[0], "height": size[1],
-            "preview_seconds": round(_duration(out), 3)}
+
+PIPELINE = Pipeline(KIND, Inputs, AvatarPack, run)

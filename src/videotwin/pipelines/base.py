@@ -1,16 +1,47 @@
-"""What a pipeline sees of the job system: its inputs, a place for outputs, progress and cancel."""
+"""What a pipeline is, and what it sees of the job system.
+
+A pipeline is one job kind: its typed Inputs (built and checked by the domain when the job is
+accepted, stored as JSON in the job row, validated again here before the run), its typed Outputs
+(stored in the job row; presenters read them), and run(ctx, inputs) -> outputs, read top to bottom.
+The JobContext gives it models, storage, input fetching, progress and cancellation."""
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from videotwin.storage.blobs import BlobStore
+from pydantic import BaseModel, ConfigDict
+
+from videotwin.storage.blobs import BlobMissing, BlobStore
 from videotwin.storage.keys import user_prefix
+
+if TYPE_CHECKING:
+    from videotwin.config import Settings
+    from videotwin.inference.registry import ModelRegistry
+
+
+class JobInputs(BaseModel):
+    """A job kind's inputs. Unknown keys are ignored, so jobs queued by an older version still run."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class JobOutputs(BaseModel):
+    """A job kind's outputs. By convention `files` holds the blob keys it stored, by name."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class AnyOutputs(JobOutputs):
+    """Any job kind's outputs, read without knowing the kind (the generic task record): the blob keys
+    it stored by name, and the rest as it is (model_extra)."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    files: dict[str, str | None] = {}
 
 
 class JobCancelled(Exception):
@@ -32,10 +63,10 @@ class JobContext:
     kind: str
     owner_id: str
     attempt: int
-    inputs: dict[str, Any]
     blobs: BlobStore
+    models: ModelRegistry
     workdir: Path
-    settings: Any
+    settings: Settings
     # Set by the worker's heartbeat thread.
     cancel_flag: Callable[[], bool] = field(default=lambda: False)
     report_progress: Callable[[float], None] = field(default=lambda _f: None)
@@ -53,46 +84,54 @@ class JobContext:
         self.report_progress(min(max(float(fraction), 0.0), 1.0))
         self.check()
 
+    def span(self, start: float, end: float) -> Callable[[float], None]:
+        """Progress for one step: its 0..1 mapped onto start..end of the job."""
+        return lambda f: self.progress(start + (end - start) * f)
+
     def output_key(self, name: str) -> str:
         """Outputs are per attempt, so a re-run after a crash never mixes with a dead attempt's files."""
         return f"{user_prefix(self.owner_id)}jobs/{self.job_id}/a{self.attempt}/{name}"
 
+    def store(self, name: str, path: Path, content_type: str) -> str:
+        """Keep a file as one of this job's outputs; its blob key."""
+        key = self.output_key(name)
+        self.blobs.put_file(key, path, content_type)
+        return key
 
-PipelineFn = Callable[[JobContext], dict[str, Any]]
+    def download(self, key: str | None, missing: str, code: int) -> Path:
+        """A stored file (an avatar's pack, a background) copied into the workdir, named as in its key;
+        fails the job with `missing` when it is gone (removed while the job waited)."""
+        if not key:
+            raise PipelineError(missing, code)
+        dest = self.workdir / "inputs" / key.rsplit("/", 1)[-1]
+        try:
+            self.blobs.download_to(key, dest)
+        except BlobMissing:
+            raise PipelineError(missing, code) from None
+        return dest
+
+    def cached(self, key: str) -> Path:
+        """A stored file kept in this worker's model cache, downloaded once: for files that never
+        change under their key (outputs are per attempt) and are used again and again (a personalised
+        lip-sync model)."""
+        dest = self.settings.models_dir / "blobs" / key
+        if not dest.exists():
+            tmp = dest.with_name(f".{dest.name}.{self.job_id}")
+            self.blobs.download_to(key, tmp)
+            tmp.replace(dest)
+        return dest
+
+
+InputsT = TypeVar("InputsT", bound=JobInputs)
+OutputsT = TypeVar("OutputsT", bound=JobOutputs)
 
 
 @dataclass(frozen=True)
-class PipelineSpec:
+class Pipeline(Generic[InputsT, OutputsT]):
     kind: str
-    run: PipelineFn
-
-
-class Registry:
-    """Job kind -> pipeline. Built once per worker from the built-in kinds and settings.plugins."""
-
-    def __init__(self) -> None:
-        self._specs: dict[str, PipelineSpec] = {}
-
-    def add(self, kind: str, run: PipelineFn) -> None:
-        self._specs[kind] = PipelineSpec(kind, run)
-
-    def get(self, kind: str) -> PipelineSpec | None:
-        return self._specs.get(kind)
-
-    def kinds(self) -> list[str]:
-        return sorted(self._specs)
-
-
-def build_registry(plugins: list[str]) -> Registry:
-    """The built-in kinds, then each plugin's (a plugin may replace a built-in kind)."""
-    from videotwin.pipelines.builtin import register_builtin
-
-    registry = Registry()
-    register_builtin(registry)
-    for module_name in plugins:
-        module = importlib.import_module(module_name)
-        module.register(registry)
-    return registry
+    inputs: type[InputsT]
+    outputs: type[OutputsT]
+    run: Callable[[JobContext, InputsT], OutputsT]
 
 
 class ProgressThrottle:
@@ -110,3 +149,4 @@ class ProgressThrottle:
             self._last_sent = now
             return fraction
         return None
+

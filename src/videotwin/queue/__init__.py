@@ -1,1 +1,1 @@
-"""The queue carries job ids only; the job row in the database is the truth."""
+"""The queue adapter (Huey): it carries job ids only; the job row in the database is the truth."""

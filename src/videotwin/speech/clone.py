@@ -7,11 +7,12 @@ and an equaliser curve (what differs after the warp: timbre, brightness, recordi
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
-from videotwin.speech import world
+from videotwin.inference.registry import Model
+from videotwin.speech import voices, world
 from videotwin.speech.tts import CloneProfile, Synthesizer
 from videotwin.speech.voices import PublicVoice
 
@@ -94,10 +95,20 @@ def base_stats(synth: Synthesizer, voice: PublicVoice) -> SpeakerStats:
     return speaker_stats(audio, sr)
 
 
-def profile_to_dict(profile: CloneProfile) -> dict:
-    return asdict(profile)
+class VoiceCalibration(Model):
+    """What a base voice sounds like (its SpeakerStats), measured once from its own calibration speech
+    and kept like a model: variant = the public voice's id. predict() -> SpeakerStats."""
 
+    NAME = "voice.calibration"
 
-def profile_from_dict(data: dict) -> CloneProfile:
-    return CloneProfile(data["base_voice_id"], float(data["log_f0_mean"]), float(data["log_f0_std"]),
-                        float(data["formant_ratio"]), tuple(float(v) for v in data["eq_db"]))
+    def load(self) -> None:
+        voice = voices.get(self.env.variant or "")
+        if voice is None:
+            raise ValueError(f"no public voice {self.env.variant!r} to calibrate")
+        self.stats = base_stats(Synthesizer(self.env.registry), voice)
+
+    def unload(self) -> None:
+        self.stats = None
+
+    def predict(self) -> SpeakerStats:
+        return self.stats

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 # Voice language -> scripts its text may use (Unicode character-name prefixes).
 LANGUAGE_SCRIPTS: dict[str, tuple[str, ...]] = {
@@ -48,16 +49,15 @@ LANGUAGE_CONFIDENCE = 0.9
 LANGUAGE_MIN_WORDS = 4
 
 
-def language_problem(text: str, language: str) -> str | None:
-    """Why a voice speaking `language` cannot read `text`, or None if it can."""
-    from videotwin.speech import langid
-
+def language_problem(text: str, language: str, detect: Callable[[str], tuple[str | None, float]]) -> str | None:
+    """Why a voice speaking `language` cannot read `text`, or None if it can. `detect(text)` gives the
+    text's language and the detector's confidence (inference/langid.py; asked only for longer Latin text)."""
     wanted = scripts_for(language)
     if share_in_scripts(text, wanted) < 0.5:
         return (f"the text is mostly in {dominant_script(text).title()} script, which a {language!r} voice cannot "
                 "read; choose a voice for the text's language")
     if wanted == LATIN and len(text.split()) >= LANGUAGE_MIN_WORDS:
-        detected, confidence = langid.detect(text)
+        detected, confidence = detect(text)
         if detected and detected != language and confidence >= LANGUAGE_CONFIDENCE:
             return (f"the text looks like {detected!r} (confidence {confidence:.2f}), but the voice speaks "
                     f"{language!r}; choose a voice for the text's language")

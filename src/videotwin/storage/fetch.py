@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from videotwin.domain.errors import InputFetchError
+from videotwin.errors import InputFetchError
 
 MAX_URL_CHARS = 2048
 READ_CHUNK_BYTES = 256 * 1024

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import mimetypes
-import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from videotwin.domain.errors import InputFetchError
-from videotwin.domain.ids import new_id
+from videotwin.errors import InputFetchError
+from videotwin.ids import new_id
 from videotwin.storage.blobs import BlobStore
 from videotwin.storage.fetch import Fetched, FetchRules, check_url, fetch_to_file, media_type_of
 from videotwin.storage.keys import user_prefix
@@ -42,9 +41,7 @@ def fetch_input(url: str, dest: Path, *, field: str, accept: Sequence[str] | Non
         if accept is not None and media not in accept:
             wanted = " or ".join(f"{a}/*" for a in accept)
             raise InputFetchError(field, f"the stored file is {content_type}; expected {wanted}")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(blobs.local_path(key), dest)
-        return Fetched(url, content_type, media, dest.stat().st_size)
+        return Fetched(url, content_type, media, blobs.download_to(key, dest))
     return fetch_to_file(url, dest, rules, field=field, accept=accept)
 
 

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Query, Request
 
 from videotwin.api.deps import AdminDep, PrincipalDep, RuntimeDep, run_slow
 from videotwin.api.envelope import Envelope, ok
-from videotwin.api.presenters import credit_entry_out, token_out, user_out
-from videotwin.api.schemas.accounts import (
+from videotwin.domain import accounts, credits
+from videotwin.errors import BadInput
+from videotwin.runtime import Runtime
+from videotwin.wire.accounts import (
     BalancesOut,
     CreditEntryOut,
     ExchangeBody,
@@ -23,10 +25,8 @@ from videotwin.api.schemas.accounts import (
     UserAddBody,
     UserOut,
 )
-from videotwin.api.schemas.common import DEFAULT_PAGE_SIZE, Page, PageNum, PageSize, iso
-from videotwin.domain import accounts, credits
-from videotwin.domain.errors import BadInput
-from videotwin.runtime import Runtime
+from videotwin.wire.common import DEFAULT_PAGE_SIZE, Page, PageNum, PageSize, iso
+from videotwin.wire.presenters import credit_entry_out, token_out, user_out
 
 router = APIRouter(tags=["accounts and credits"])
 

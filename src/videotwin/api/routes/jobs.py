@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query, Request
 
 from videotwin.api.deps import PrincipalDep, RuntimeDep
 from videotwin.api.envelope import Envelope, ok
-from videotwin.api.presenters import job_out
-from videotwin.api.schemas.common import DEFAULT_PAGE_SIZE, Page, PageNum, PageSize
-from videotwin.api.schemas.jobs import JobOut
 from videotwin.domain import jobs
+from videotwin.wire.common import DEFAULT_PAGE_SIZE, Page, PageNum, PageSize
+from videotwin.wire.jobs import JobOut
+from videotwin.wire.presenters import job_out
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["tasks (videotwin extension)"])
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]

@@ -9,8 +9,11 @@ from fastapi import APIRouter, Query, Request
 
 from videotwin.api.deps import PrincipalDep, RuntimeDep, run_slow
 from videotwin.api.envelope import Envelope, ok
-from videotwin.api.presenters import task_fields
-from videotwin.api.schemas.speech import (
+from videotwin.api.families import family_router
+from videotwin.domain import speech, tasks, user_voices
+from videotwin.families import voices as voice_family
+from videotwin.speech import voices
+from videotwin.wire.speech import (
     LangClassifyBody,
     LanguageListBody,
     LanguageOut,
@@ -22,10 +25,7 @@ from videotwin.api.schemas.speech import (
     VoiceListBody,
     VoiceOption,
     VoiceRenameBody,
-    VoiceTrainingBody,
 )
-from videotwin.domain import speech, user_voices
-from videotwin.speech import voices
 
 router = APIRouter(tags=["TTS and voice clone"])
 
@@ -90,58 +90,17 @@ async def send_tts(request: Request, body: SendTtsBody, runtime: RuntimeDep, me:
 
 
 @router.post("/api/v1/video/lang_classify", response_model=Envelope[str])
-async def lang_classify(request: Request, body: LangClassifyBody, me: PrincipalDep):
+async def lang_classify(request: Request, body: LangClassifyBody, runtime: RuntimeDep, me: PrincipalDep):
     """The language of a text as an ISO 639-1 code (en, ja, zh, de...)."""
-    return ok(request, await run_slow(request, speech.classify_language, body.msg))
-
-
-def _voice_out(v: user_voices.UserVoice) -> UserVoiceOut:
-    return UserVoiceOut(
-        id=v.id, name=v.name, gender=v.gender, language=v.language, current_status=v.current_status,
-        voice_urls=v.voice_urls, denoise=v.denoise, base_voice=v.base_voice_id, **task_fields(v.job, v.created_at),
-    )
-
-
-@router.post("/api/v1/userVoice/training", response_model=Envelope[UserVoiceOut])
-def voice_training(request: Request, body: VoiceTrainingBody, runtime: RuntimeDep, me: PrincipalDep):
-    """Clone a voice from reference speech (one training at a time per user)."""
-    voice = user_voices.start_training(
-        runtime, owner_id=me.user.id, name=body.name, voice_urls=body.voice_urls, gender=body.gender,
-        language=body.language, denoise=body.denoise, webhook_url=body.webhook_url, webhook_token=body.webhook_token)
-    return ok(request, _voice_out(voice))
-
-
-@router.get("/api/v1/userVoice/trainingRecord", response_model=Envelope[list[UserVoiceOut]])
-def training_records(request: Request, runtime: RuntimeDep, me: PrincipalDep):
-    """Voices not (yet) completed: training, or failed with the reason."""
-    with runtime.db.read() as session:
-        found = user_voices.list_voices(session, me.user.id, completed=False)
-    return ok(request, [_voice_out(v) for v in found])
-
-
-@router.get("/api/v1/userVoice/completedRecord", response_model=Envelope[list[UserVoiceOut]])
-def completed_records(request: Request, runtime: RuntimeDep, me: PrincipalDep):
-    """Voices ready to speak (pass their _id as user_voice_id)."""
-    with runtime.db.read() as session:
-        found = user_voices.list_voices(session, me.user.id, completed=True)
-    return ok(request, [_voice_out(v) for v in found])
-
-
-@router.get("/api/v1/userVoice/{voice_id}", response_model=Envelope[UserVoiceOut])
-def get_voice(request: Request, voice_id: str, runtime: RuntimeDep, me: PrincipalDep):
-    with runtime.db.read() as session:
-        return ok(request, _voice_out(user_voices.get(session, me.user.id, voice_id)))
+    return ok(request, await run_slow(request, speech.classify_language, runtime, body.msg))
 
 
 @router.put("/api/v1/userVoice/{voice_id}", response_model=Envelope[UserVoiceOut])
 def rename_voice(request: Request, voice_id: str, body: VoiceRenameBody, runtime: RuntimeDep, me: PrincipalDep):
-    with runtime.db.write() as session:
-        return ok(request, _voice_out(user_voices.rename(session, me.user.id, voice_id, body.name)))
+    """Rename a cloned voice."""
+    renamed = tasks.update(runtime, voice_family.FAMILY, me.user.id, voice_id,
+                           lambda row: user_voices.rename(row, body.name))
+    return ok(request, voice_family.voice_out(renamed, runtime.url_for))
 
 
-@router.delete("/api/v1/userVoice/{voice_id}", response_model=Envelope[dict])
-def delete_voice(request: Request, voice_id: str, runtime: RuntimeDep, me: PrincipalDep):
-    """Delete a voice (a training still queued is cancelled and refunded)."""
-    with runtime.db.write() as session:
-        user_voices.delete(session, me.user.id, voice_id)
-    return ok(request, {})
+router.include_router(family_router(voice_family.FAMILY))

@@ -9,16 +9,17 @@ import time
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
+from videotwin.api.blob_response import blob_response
 from videotwin.api.deps import PrincipalDep, RuntimeDep, run_slow
 from videotwin.api.envelope import Envelope, ok
 from videotwin.api.errors import CODE_BAD_INPUT, CODE_FORBIDDEN, CODE_NOT_FOUND, error_response
-from videotwin.api.schemas.storage import PresignBody, PresignOut, TransferBody, UrlOut
-from videotwin.domain.errors import BadInput
+from videotwin.errors import BadInput
 from videotwin.storage.inputs import transfer_to_storage
 from videotwin.storage.keys import is_valid_key, user_prefix
 from videotwin.storage.signing import FILES_PATH, UploadGrant
+from videotwin.wire.storage import PresignBody, PresignOut, TransferBody, UrlOut
 
 router = APIRouter(tags=["storage"])
 
@@ -71,10 +72,10 @@ def _forbidden(request: Request) -> JSONResponse:
 def download(request: Request, key: str, runtime: RuntimeDep, expires: str = "", signature: str = ""):
     if not is_valid_key(key) or not runtime.signer.check_download(key, expires, signature):
         return _forbidden(request)
-    if not runtime.blobs.exists(key):
+    info = runtime.blobs.stat(key)
+    if info is None:
         return error_response(request, 404, CODE_NOT_FOUND, "this file no longer exists")
-    return FileResponse(runtime.blobs.local_path(key), media_type=runtime.blobs.content_type(key),
-                        headers={"Cache-Control": "private, max-age=3600"})
+    return blob_response(request, runtime.blobs, key, info)
 
 
 @router.put(FILES_PATH + "{key:path}", summary="Upload to a presigned URL", response_model=Envelope[UrlOut])

@@ -1,4 +1,5 @@
-"""Domain errors. The API maps each to an HTTP status and an A2E error code."""
+"""Errors a user can cause, raised by any layer (storage's fetch rules, the domain, pipelines' checks).
+The API maps each to an HTTP status and an A2E error code. Imports nothing of videotwin's."""
 
 from __future__ import annotations
 
@@ -45,3 +46,7 @@ class InvalidState(DomainError):
 
 class Conflict(DomainError):
     pass
+
+
+class Unavailable(DomainError):
+    """A service the request needs (the model server) is down or too busy; trying again later may work."""

@@ -32,6 +32,13 @@ class IdBody(Body):
     id: IdIn
 
 
+MAX_BATCH_IDS = 100
+
+
+class BatchBody(Body):
+    ids: list[str] = Field(min_length=1, max_length=MAX_BATCH_IDS, description="record ids (`_id`)")
+
+
 PageNum = Annotated[int, Field(ge=1, description="page number, from 1")]
 PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE, description=f"rows per page, 1-{MAX_PAGE_SIZE}")]
 

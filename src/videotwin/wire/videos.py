@@ -6,9 +6,12 @@ from typing import Any
 
 from pydantic import AliasChoices, Field
 
-from videotwin.api.schemas.common import Body, IdIn, Out, TaskFields
+from videotwin.wire.common import Body, Out, TaskFields
 
 URL = Field(default=None, max_length=2048)
+# The editor canvas and the person's box on it, in the client's own units.
+CANVAS_FIELDS = ("web_bg_width", "web_bg_height", "web_people_width", "web_people_height", "web_people_x",
+                 "web_people_y")
 
 
 class GenerateBody(Body):
@@ -49,15 +52,6 @@ class GenerateBody(Body):
     web_dist_bg_x: float | None = None
     web_dist_bg_y: float | None = None
     face_swap_id: str | None = Field(default=None, max_length=64)
-
-
-class VideoIdBody(Body):
-    id: IdIn
-
-
-class AwsListBody(Body):
-    current: int = Field(default=1, ge=1)
-    pageSize: int = Field(default=10, ge=1, le=100)
 
 
 class AutoPoolBody(Body):

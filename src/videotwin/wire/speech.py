@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from videotwin.api.schemas.common import Body, Out, TaskFields
+from videotwin.wire.common import Body, Out, TaskFields
 
 
 class VoiceListBody(Body):

@@ -1,3 +1,5 @@
+"""Record ids and the clock: used by every layer, importing nothing of videotwin's."""
+
 from __future__ import annotations
 
 import itertools

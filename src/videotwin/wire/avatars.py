@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field
 
-from videotwin.api.schemas.common import Body, IdIn, Out, TaskFields
+from videotwin.wire.common import Body, IdIn, Out, TaskFields
 
 
 class StartTrainingBody(Body):
@@ -26,18 +26,10 @@ class StartTrainingBody(Body):
     webhook_token: str | None = Field(default=None, max_length=256)
 
 
-class TwinIdBody(Body):
-    id: IdIn
-
-
 class ContinueTrainingBody(Body):
     id: IdIn
     webhook_url: str | None = Field(default=None, max_length=2048)
     webhook_token: str | None = Field(default=None, max_length=256)
-
-
-class BatchBody(Body):
-    ids: list[str] = Field(min_length=1, max_length=100)
 
 
 class CharacterListBody(Body):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from videotwin.api.schemas.common import Body, Out
+from videotwin.wire.common import Body, Out
 
 
 class TransferBody(Body):

@@ -1,4 +1,5 @@
-"""Domain objects -> wire shapes (A2E spelling). Pure functions, also used by the worker's webhooks."""
+"""Domain objects -> wire shapes (A2E spelling) that no single task group owns: the fields every task
+record shares, the generic task record, accounts and credits. Pure functions."""
 
 from __future__ import annotations
 
@@ -6,16 +7,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from videotwin.api.schemas.accounts import CreditEntryOut, TokenOut, UserOut
-from videotwin.api.schemas.common import iso
-from videotwin.api.schemas.jobs import JobOut
-from videotwin.api.schemas.videos import VideoOut
 from videotwin.domain.accounts import Token, User
 from videotwin.domain.credits import CreditEntry
-from videotwin.domain.jobs import DEFAULT_QUEUE, SUCCEEDED, Job, StatusWords
+from videotwin.domain.jobs import SUCCEEDED, Job, StatusWords
+from videotwin.pipelines.base import AnyOutputs
+from videotwin.wire.accounts import CreditEntryOut, TokenOut, UserOut
+from videotwin.wire.common import iso
+from videotwin.wire.jobs import JobOut
 
 UrlFor = Callable[[str], str]
-FILES_OUTPUT = "files"  # outputs["files"] maps a name to a blob key; presented as <name>_url
 # A2E's words for tasks in general.
 GENERIC_WORDS = StatusWords(accepted="initialized", requeued="initialized")
 
@@ -27,41 +27,22 @@ def task_fields(job: Job, created_at: datetime | None = None) -> dict[str, Any]:
             "createdAt": iso(created_at or job.created_at), "updatedAt": iso(job.updated_at)}
 
 
+def url_or_none(url_for: UrlFor, key: str | None) -> str | None:
+    return url_for(key) if key else None
+
+
 def job_out(job: Job, url_for: UrlFor) -> JobOut:
-    files = job.outputs.get(FILES_OUTPUT, {}) if job.status == "succeeded" else {}
-    outputs: dict[str, Any] = {k: v for k, v in job.outputs.items() if k != FILES_OUTPUT}
-    outputs.update({f"{name}_url": url_for(key) for name, key in files.items()})
+    """Any job as the generic task record: its outputs, with each stored file as <name>_url."""
+    stored = AnyOutputs.model_validate(job.outputs)
+    outputs: dict[str, Any] = dict(stored.model_extra or {})
+    if job.status == SUCCEEDED:
+        outputs.update({f"{name}_url": url_for(key) for name, key in stored.files.items() if key})
     return JobOut(
         id=job.id, name=job.name, kind=job.kind, status=job.status,
         current_status=GENERIC_WORDS.of(job), attempts=job.attempts, currency=job.cost_currency,
         result_url=outputs.get("result_url"), outputs=outputs, startedAt=iso(job.started_at),
         finishedAt=iso(job.finished_at), **task_fields(job),
     )
-
-
-def video_out(job: Job, url_for: UrlFor) -> VideoOut:
-    """An avatar video (video.generate) as A2E's video record."""
-    from videotwin.domain.videos import status_word  # here: it brings the speech stack along
-
-    files = job.outputs.get(FILES_OUTPUT, {}) if job.status == SUCCEEDED else {}
-    inputs = job.inputs
-    return VideoOut(
-        id=job.id, title=job.name, status=status_word(job), anchor_id=inputs["anchor"]["id"],
-        anchor_type=inputs.get("anchor_type"), audioSrc=inputs.get("audio_url"), msg=inputs.get("text"),
-        resolution=inputs.get("resolution", 1080),
-        result=url_for(files["result"]) if "result" in files else None,
-        result_people_url=url_for(files["people"]) if "people" in files else None,
-        result_bg_url=url_for(files["bg"]) if "bg" in files else None,
-        duration=job.outputs.get("duration"), isToPublicPool=job.queue == DEFAULT_QUEUE, **task_fields(job))
-
-
-# Products whose webhook carries their own A2E record rather than the generic job record.
-RECORDS: dict[str, Callable[[Job, UrlFor], Any]] = {"video.generate": video_out}
-
-
-def job_record(job: Job, url_for: UrlFor) -> dict[str, Any]:
-    present = RECORDS.get(job.kind, job_out)
-    return present(job, url_for).model_dump(mode="json", by_alias=True)
 
 
 def token_out(token: Token, plaintext: str | None = None) -> TokenOut:

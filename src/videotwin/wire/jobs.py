@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from videotwin.api.schemas.common import TaskFields
+from videotwin.wire.common import TaskFields
 
 
 class JobOut(TaskFields):

@@ -15,23 +15,19 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import delete
+from pydantic import ValidationError
 
-from videotwin.db.tables import WorkerRow
-from videotwin.domain import jobs
-from videotwin.domain.ids import utcnow
-from videotwin.pipelines.base import JobCancelled, JobContext, PipelineError, ProgressThrottle, Registry
-from videotwin.queue import webhooks
+from videotwin.domain import jobs, leases, outbox, workers
+from videotwin.pipelines.base import JobCancelled, JobContext, PipelineError, ProgressThrottle
+from videotwin.pipelines.registry import Pipelines
 from videotwin.runtime import Runtime
 from videotwin.storage.inputs import fetch_input
 from videotwin.storage.keys import user_prefix
+from videotwin.worker import webhooks
 
 log = logging.getLogger(__name__)
-# Workers not seen for this long are dropped from the workers table.
-WORKER_FORGET_SECONDS = 3600
 
 
 def new_worker_id() -> str:
@@ -70,7 +66,7 @@ class _LeaseKeeper(threading.Thread):
                 continue
             try:
                 with self.runtime.db.write() as session:
-                    state = jobs.heartbeat(session, self.job_id, self.worker_id, self.lease,
+                    state = leases.heartbeat(session, self.job_id, self.worker_id, self.lease,
                                            progress if changed else None)
             except Exception:  # noqa: BLE001 - keep trying; the lease has slack for a few misses
                 log.exception("heartbeat for job %s failed", self.job_id)
@@ -86,9 +82,13 @@ class _LeaseKeeper(threading.Thread):
 
 
 class Worker:
-    def __init__(self, runtime: Runtime, registry: Registry, worker_id: str | None = None) -> None:
+    """Runs jobs in this process: `runtime` must have a model registry (build_runtime(models=True))."""
+
+    def __init__(self, runtime: Runtime, pipelines: Pipelines, worker_id: str | None = None) -> None:
+        if runtime.models is None:
+            raise ValueError("a worker runs models: build its runtime with models=True")
         self.runtime = runtime
-        self.registry = registry
+        self.pipelines = pipelines
         self.id = worker_id or new_worker_id()
         self.tmp_root = runtime.settings.data_dir / "tmp"
         self._running: set[str] = set()
@@ -99,7 +99,7 @@ class Worker:
     def execute(self, job_id: str) -> None:
         lease = self.runtime.settings.job_lease_seconds
         with self.runtime.db.write() as session:
-            job = jobs.claim(session, job_id, self.id, lease)
+            job = leases.claim(session, job_id, self.id, lease)
         if job is None:
             log.info("job %s: not claimable (taken, ended or cancelled); message dropped", job_id)
             return
@@ -121,44 +121,53 @@ class Worker:
         webhooks.deliver(self.runtime, job.id)
 
     def _run(self, job: jobs.Job, keeper: _LeaseKeeper, workdir: Path) -> None:
-        spec = self.registry.get(job.kind)
+        pipeline = self.pipelines.get(job.kind)
         db = self.runtime.db
-        if spec is None:
+        if pipeline is None:
             with db.write() as session:
-                jobs.fail(session, job.id, self.id, jobs.ERR_UNKNOWN_KIND,
-                          f"this server has no pipeline for task kind {job.kind!r}")
+                leases.fail(session, job.id, self.id, jobs.ERR_UNKNOWN_KIND,
+                            f"this server has no pipeline for task kind {job.kind!r}")
+            return
+        try:
+            inputs = pipeline.inputs.model_validate(job.inputs)
+        except ValidationError as exc:
+            log.error("job %s: inputs not valid for %s: %s", job.id, job.kind, exc)
+            with db.write() as session:
+                leases.fail(session, job.id, self.id, jobs.ERR_INTERNAL,
+                            "this task's inputs cannot be read by this version of the server; the credits were "
+                            "refunded, start it again")
             return
         ctx = JobContext(
-            job_id=job.id, kind=job.kind, owner_id=job.owner_id, attempt=job.attempts, inputs=job.inputs,
-            blobs=self.runtime.blobs, workdir=workdir, settings=self.runtime.settings,
+            job_id=job.id, kind=job.kind, owner_id=job.owner_id, attempt=job.attempts, blobs=self.runtime.blobs,
+            models=self.runtime.models, workdir=workdir, settings=self.runtime.settings,
             cancel_flag=keeper.should_stop, report_progress=keeper.offer_progress,
             fetch=functools.partial(fetch_input, blobs=self.runtime.blobs, signer=self.runtime.signer,
                                     rules=self.runtime.fetch_rules),
         )
         try:
-            outputs = spec.run(ctx)
+            outputs = pipeline.run(ctx, inputs).model_dump(mode="json")
         except JobCancelled:
             if keeper.lost:
                 return  # another worker owns the job now; leave everything to it
             with db.write() as session:
-                jobs.cancelled_while_running(session, job.id, self.id)
+                leases.cancelled_while_running(session, job.id, self.id)
             # A cancelled job has no result: drop what this attempt stored (its record may be gone).
             self._drop_attempt(job, job.attempts)
             log.info("job %s cancelled while running", job.id)
             return
         except PipelineError as exc:
             with db.write() as session:
-                jobs.fail(session, job.id, self.id, exc.code, exc.message)
+                leases.fail(session, job.id, self.id, exc.code, exc.message)
             log.info("job %s failed: %s", job.id, exc.message)
             return
         except Exception:  # noqa: BLE001 - a bug in one job must not take the worker down
             log.exception("job %s crashed", job.id)
             with db.write() as session:
-                jobs.fail(session, job.id, self.id, jobs.ERR_INTERNAL,
+                leases.fail(session, job.id, self.id, jobs.ERR_INTERNAL,
                           "an internal error stopped this task; the credits were refunded")
             return
         with db.write() as session:
-            done = jobs.succeed(session, job.id, self.id, outputs)
+            done = leases.succeed(session, job.id, self.id, outputs)
         if done is None:
             log.warning("job %s finished but its lease was lost; result discarded", job.id)
             return
@@ -182,26 +191,16 @@ class Worker:
         """One round of the reaper: expired leases, lost queue messages, pending webhooks, presence."""
         s = self.runtime.settings
         with self.runtime.db.write() as session:
-            reaped = jobs.reap_expired(session)
-            stale = jobs.stale_queued(session, s.requeue_after_seconds)
-            self._announce(session)
+            reaped = leases.reap_expired(session)
+            stale = leases.stale_queued(session, s.requeue_after_seconds)
+            workers.announce(session, self.id)
         self._resend(reaped.requeued + stale)
         if reaped.requeued:
             log.warning("re-queued jobs whose worker stopped: %s", ", ".join(reaped.requeued))
         with self.runtime.db.read() as session:
-            pending = jobs.pending_webhooks(session)
+            pending = outbox.pending_webhooks(session)
         for job_id in reaped.failed + pending:
             webhooks.deliver(self.runtime, job_id)
-
-    def _announce(self, session) -> None:
-        now = utcnow()
-        row = session.get(WorkerRow, self.id)
-        if row is None:
-            session.add(WorkerRow(id=self.id, hostname=socket.gethostname(), pid=os.getpid(),
-                                  started_at=now, seen_at=now))
-        else:
-            row.seen_at = now
-        session.execute(delete(WorkerRow).where(WorkerRow.seen_at < now - timedelta(seconds=WORKER_FORGET_SECONDS)))
 
     def shutdown(self) -> list[str]:
         """Stopping: hand running jobs back to the queue now rather than after their lease expires,
@@ -211,9 +210,9 @@ class Worker:
         released = []
         with self.runtime.db.write() as session:
             for job_id in running:
-                if jobs.release(session, job_id, self.id):
+                if leases.release(session, job_id, self.id):
                     released.append(job_id)
-            session.execute(delete(WorkerRow).where(WorkerRow.id == self.id))
+            workers.leave(session, self.id)
         self._resend(released)
         for job_id in released:
             log.info("job %s handed back to the queue", job_id)

@@ -1,0 +1,212 @@
+"""The steps pipelines are built from: speech in (fetched and checked, or synthesised), the mouth
+motion a lip-sync model predicts for it, the speaking avatar, a background, captions, and the one
+render loop that puts them together and encodes the video."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from videotwin.errors import InputFetchError
+from videotwin.inference.face import FaceMesh, FaceObservation
+from videotwin.inference.segmentation import SelfieSegmenter
+from videotwin.inference.whisper import Whisper
+from videotwin.lipsync import animate
+from videotwin.lipsync.animate import FootageSpeaker, PhotoSpeaker, Speaker
+from videotwin.lipsync.model import SAMPLE_RATE_HZ, UniversalLipsync
+from videotwin.lipsync.personal import PersonalLipsync
+from videotwin.media import captions, colour, matting, video
+from videotwin.media.audio import MediaError, decode, rms_dbfs, write_wav
+from videotwin.media.layout import Layout, place
+from videotwin.pipelines.base import JobContext, PipelineError
+from videotwin.pipelines.pack import AvatarFiles
+from videotwin.speech import voices
+from videotwin.speech.tts import CloneProfile, Synthesizer
+
+# Speech quieter than this (loudest second, dBFS) counts as silence.
+SILENCE_DBFS = -50.0
+MIN_SPEECH_SECONDS = 0.3
+BACKGROUND_JPEG_QUALITY = 92
+
+
+# ---- speech ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Speech:
+    path: Path  # the sound as it goes into the video (as fetched, or synthesised)
+    audio16: np.ndarray  # mono 16 kHz: what lip-sync and captions listen to
+    text: str | None = None  # the words, when they were synthesised from a text
+    language: str | None = None
+
+    @property
+    def seconds(self) -> float:
+        return len(self.audio16) / SAMPLE_RATE_HZ
+
+
+def fetch_speech(ctx: JobContext, url: str, field: str, max_seconds: float, code: int) -> Speech:
+    """Any audio or video file at `url`, refused when it is not sound, too short, too long or silent."""
+    source = ctx.workdir / "speech-source"
+    try:
+        ctx.fetch(url, source, field=field, accept=["audio", "video"])
+        # One second past the limit tells "too long" apart without decoding hours of audio.
+        audio16 = decode(source, SAMPLE_RATE_HZ, max_seconds=max_seconds + 1.0)
+    except InputFetchError as exc:
+        raise PipelineError(exc.message, code) from None
+    except MediaError as exc:
+        raise PipelineError(f"{field}: {exc}; send an audio file (MP3, WAV, M4A, ...)", code) from None
+    seconds = len(audio16) / SAMPLE_RATE_HZ
+    if seconds > max_seconds:
+        raise PipelineError(f"{field}: the audio is longer than {max_seconds:g} s, the most one video may be; "
+                            "split it into several videos", code)
+    if seconds < MIN_SPEECH_SECONDS:
+        raise PipelineError(f"{field}: the audio is {seconds:.2f} s long; at least {MIN_SPEECH_SECONDS} s is "
+                            "needed", code)
+    second = SAMPLE_RATE_HZ
+    loudest = max(rms_dbfs(audio16[i:i + second]) for i in range(0, max(1, len(audio16) - second + 1), second // 2))
+    if loudest < SILENCE_DBFS:
+        raise PipelineError(f"{field}: the audio is silent (loudest second {loudest:.0f} dBFS); send the speech "
+                            "the avatar should say", code)
+    return Speech(source, audio16)
+
+
+def synthesize_speech(ctx: JobContext, text: str, voice_id: str, clone: CloneProfile | None, code: int,
+                      field: str = "msg") -> Speech:
+    voice = voices.get(voice_id)
+    if voice is None:
+        raise PipelineError(f"custom_voice: the voice {voice_id!r} no longer exists", code)
+    audio, sr = Synthesizer(ctx.models).synthesize(text, voice, clone=clone)
+    if audio.size == 0:
+        raise PipelineError(f"{field}: has nothing speakable in it", code)
+    wav = ctx.workdir / "speech.wav"
+    write_wav(wav, audio, sr)
+    return Speech(wav, decode(wav, SAMPLE_RATE_HZ), text, voice.language)
+
+
+# ---- the avatar and its mouth ------------------------------------------------------------------
+
+
+def mouth_motion(ctx: JobContext, speech: Speech, fps: float, n_frames: int, personal_model: str | None = None
+                 ) -> np.ndarray:
+    """Standardised mouth opening per output frame: the avatar's personalised model when it has one
+    (its blob key), else the universal one."""
+    if personal_model and ctx.blobs.exists(personal_model):
+        variant = str(ctx.cached(personal_model))
+        return ctx.models.predict(PersonalLipsync, speech.audio16, fps, n_frames, variant=variant)
+    return ctx.models.predict(UniversalLipsync, speech.audio16, fps, n_frames)
+
+
+def read_image(path: Path, unreadable: str, code: int) -> np.ndarray:
+    """An image file as RGB; fails the job with the message `unreadable` if it is not one."""
+    bgr = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise PipelineError(unreadable, code)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def avatar_speaker(ctx: JobContext, files: AvatarFiles, code: int) -> Speaker:
+    """The avatar of a pack, ready to speak (its files copied from the store)."""
+    gone = "anchor_id: the avatar's files are gone (it was removed while this video waited)"
+    track = animate.load_track(ctx.download(files.track, gone, code))
+    if files.image:
+        portrait = read_image(ctx.download(files.image, gone, code), "anchor_id: the avatar's portrait cannot be read",
+                              code)
+        rgb = cv2.resize(portrait, (track.width, track.height), interpolation=cv2.INTER_AREA)
+        return PhotoSpeaker(rgb, track.landmarks[0])
+    if files.base and files.bank:
+        return FootageSpeaker(ctx.download(files.base, gone, code), ctx.download(files.bank, gone, code), track)
+    # An avatar made before packs had a base video and a bank: build them from its footage now.
+    base, bank = ctx.workdir / "base.mp4", ctx.workdir / "bank.zip"
+    animate.build_pack_media(ctx.download(files.footage, gone, code), track, base, bank)
+    return FootageSpeaker(base, bank, track)
+
+
+def still_face(ctx: JobContext, rgb: np.ndarray) -> FaceObservation:
+    """The face landmarks of one image (a portrait)."""
+    return ctx.models.predict(FaceMesh, rgb)
+
+
+# ---- what goes around the avatar ---------------------------------------------------------------
+
+
+def background_image(ctx: JobContext, key: str, size: tuple[int, int], code: int) -> np.ndarray:
+    """A stored background picture covering `size` (system backgrounds are in the store too)."""
+    path = ctx.download(key, "custom_back_id: the background was deleted while this video waited", code)
+    return matting.cover(read_image(path, "the background image cannot be read", code), size)
+
+
+def background_colour(rgba: list[float], size: tuple[int, int]) -> np.ndarray:
+    r, g, b, _a = rgba
+    return np.full((size[1], size[0], 3), (int(r), int(g), int(b)), np.uint8)
+
+
+@dataclass(frozen=True)
+class CaptionLook:
+    font_size: float  # <= 1: a share of the frame's shorter side; above: pixels
+    color: str
+    stroke_color: str
+    stroke_width: float  # a share of the font size
+    background_color: str
+    subtitle_position: float  # 0 top .. 1 bottom
+    language: str | None
+
+
+def caption_burner(ctx: JobContext, speech: Speech, look: CaptionLook, size: tuple[int, int]) -> captions.Burner:
+    """Captions timed by Whisper's word timestamps (the known text, when there is one, aligned to them)."""
+    language = look.language or speech.language
+    with ctx.models.use(Whisper) as whisper:
+        heard = whisper.transcribe(speech.audio16, language=language, word_timestamps=True)
+    language = language or heard.language
+    timed = captions.align_text(speech.text, heard.words) if speech.text else captions.heard_words(heard.words)
+    font_px = int(round(look.font_size * min(size) if look.font_size <= 1 else look.font_size))
+    style = captions.Style(font_px=max(8, font_px), color=colour.rgba8(look.color),
+                           stroke_color=colour.rgba8(look.stroke_color),
+                           stroke_px=int(round(look.stroke_width * font_px)),
+                           background=colour.rgba8(look.background_color),
+                           position=float(look.subtitle_position), language=language or "en")
+    return captions.Burner(captions.cues(timed, style, size[0]), style, size)
+
+
+def save_jpeg(rgb: np.ndarray, path: Path, quality: int = BACKGROUND_JPEG_QUALITY) -> Path:
+    cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return path
+
+
+# ---- the render loop ---------------------------------------------------------------------------
+
+
+def render(ctx: JobContext, speaker: Speaker, z: np.ndarray, speech: Speech, dest: Path, *,
+           layout: Layout | None = None, background: np.ndarray | None = None,
+           burner: captions.Burner | None = None, people: Path | None = None,
+           progress: Callable[[float], None] = lambda _f: None) -> None:
+    """The avatar saying `speech` (mouth openings z, one per frame) into `dest` (H.264 + AAC). With a
+    background: the person is matted and placed on it at the layout's box, and their own video before
+    matting goes to `people`. Frames stream from decoder to encoder: memory stays bounded."""
+    layout = layout or Layout.native(speaker.size)
+    enc = video.Encoder(dest, layout.canvas, speaker.fps, audio=speech.path, frames=len(z))
+    people_enc = None
+    if background is not None and people is not None:
+        people_enc = video.Encoder(people, layout.person, speaker.fps, audio=speech.path, frames=len(z))
+    try:
+        with ExitStack() as held:
+            matter = None
+            if background is not None:
+                matter = matting.Matter(held.enter_context(ctx.models.use(SelfieSegmenter)).predict)
+            for t, person in enumerate(speaker.frames(z, layout.person, progress)):
+                frame = person
+                if matter is not None:
+                    if people_enc is not None:
+                        people_enc.write(person)
+                    frame = place(person, matter.alpha(person), background, layout.box)
+                if burner is not None:
+                    frame = burner.apply(frame, t / speaker.fps)
+                enc.write(frame)
+    finally:
+        enc.close()
+        if people_enc is not None:
+            people_enc.close()
