@@ -10,9 +10,11 @@ from fastapi import FastAPI
 
 from videotwin import __version__
 from videotwin.api import errors
+from videotwin.api.families import family_router
 from videotwin.api.middleware import TraceAndLimit
 from videotwin.api.routes import accounts, avatars, health, jobs, speech, storage, videos
 from videotwin.domain import backgrounds
+from videotwin.families.index import FAMILIES
 from videotwin.runtime import Runtime
 
 DESCRIPTION = """\
@@ -39,8 +41,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="videotwin", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.runtime = runtime
     errors.install(app)
+    # The groups' own routes first: a family's /{_id} routes must not shadow fixed paths beside them.
     for module in (health, accounts, storage, jobs, speech, avatars, videos):
         app.include_router(module.router)
+    for family in FAMILIES:
+        app.include_router(family_router(family))
     backgrounds.install_system_backgrounds(runtime)
     app.add_middleware(TraceAndLimit, max_body_bytes=runtime.settings.max_json_body_bytes)
     return app

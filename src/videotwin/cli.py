@@ -212,8 +212,8 @@ def _add_system_avatar(settings: Settings, args: argparse.Namespace) -> int:
     from videotwin.domain import avatars, jobs, tasks
     from videotwin.errors import DomainError
     from videotwin.families import avatars as avatar_family
+    from videotwin.families.index import worker_pipelines
     from videotwin.ids import new_id
-    from videotwin.pipelines.registry import build_pipelines
     from videotwin.runtime import build_runtime
     from videotwin.storage.inputs import extension_for
     from videotwin.storage.keys import user_prefix
@@ -237,7 +237,7 @@ def _add_system_avatar(settings: Settings, args: argparse.Namespace) -> int:
                                         image_url=None, system=True)
         twin = tasks.start(runtime, avatar_family.FAMILY, admin_id, submission, charge=False)
         # Made here and now (not left to a worker), so the operator sees the result at once.
-        Worker(runtime, build_pipelines(settings.plugins)).execute(twin.job.id)
+        Worker(runtime, worker_pipelines(settings.plugins)).execute(twin.job.id)
         with runtime.db.read() as session:
             job = jobs.get_any(session, twin.job.id)
         if job.status != jobs.SUCCEEDED:

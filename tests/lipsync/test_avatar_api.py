@@ -16,11 +16,11 @@ from tests.support.fixtures import fixture, serve_fixtures
 from videotwin.app import create_app
 from videotwin.bootstrap import migrate
 from videotwin.db.tables import VideoTwinRow
+from videotwin.families.index import worker_pipelines
 from videotwin.lipsync import model
 from videotwin.lipsync.model import UniversalLipsync
 from videotwin.lipsync.tracking import track_video
 from videotwin.media.audio import decode
-from videotwin.pipelines.registry import build_pipelines
 from videotwin.runtime import build_runtime
 from videotwin.worker.worker import Worker
 
@@ -34,7 +34,7 @@ def env(tmp_path_factory):
     migrate(settings)
     rt = build_runtime(settings, models=True)
     acct = make_account(rt, "filmmaker", coins=1000, diamonds=5)
-    worker = Worker(rt, build_pipelines(settings.plugins))
+    worker = Worker(rt, worker_pipelines(settings.plugins))
     with serve_fixtures() as media, TestClient(create_app(rt)) as client:
         yield client, acct, rt, worker, media
     rt.close()

@@ -12,7 +12,7 @@ from videotwin.app import create_app
 from videotwin.bootstrap import migrate
 from videotwin.db.tables import JobRow, LipsyncModelRow, VideoTwinRow
 from videotwin.domain import jobs
-from videotwin.pipelines.registry import build_pipelines
+from videotwin.families.index import worker_pipelines
 from videotwin.runtime import build_runtime
 from videotwin.worker.worker import Worker
 
@@ -29,7 +29,7 @@ def env(tmp_path_factory):
     migrate(settings)
     rt = build_runtime(settings, models=True)
     acct = make_account(rt, "studio", coins=1000, diamonds=3)
-    worker = Worker(rt, build_pipelines(settings.plugins))
+    worker = Worker(rt, worker_pipelines(settings.plugins))
     with serve_fixtures() as media, TestClient(create_app(rt)) as client:
         twin = make_twin(client, acct, rt, worker, f"{media}/{CLIP}")
         yield client, acct, rt, worker, media, twin

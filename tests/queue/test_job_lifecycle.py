@@ -11,13 +11,13 @@ import pytest
 
 from tests.support.plugin import Burn, Nothing, Steps
 from videotwin.domain import credits, jobs, leases
-from videotwin.pipelines.registry import build_pipelines
+from videotwin.families.index import worker_pipelines
 from videotwin.worker.worker import Worker
 
 
 @pytest.fixture
 def worker(runtime) -> Worker:
-    return Worker(runtime, build_pipelines(runtime.settings.plugins))
+    return Worker(runtime, worker_pipelines(runtime.settings.plugins))
 
 
 def start(runtime, account, kind="test.steps", cost=10, **inputs):
@@ -185,7 +185,7 @@ def test_the_webhook_is_posted_once_with_its_token_when_the_job_ends(tmp_path, h
     settings = make_settings(tmp_path, fetch_allow_hosts=["127.0.0.1"])
     migrate(settings)
     rt = build_runtime(settings, models=True)
-    w = Worker(rt, build_pipelines(settings.plugins))
+    w = Worker(rt, worker_pipelines(settings.plugins))
     acct = make_account(rt, "hooked", coins=100)
     url = f"http://127.0.0.1:{hook_server.server_port}/hook"
     ok = jobs.start(rt, owner_id=acct.id, kind="test.steps", inputs=Steps(steps=1, step_seconds=0.01),

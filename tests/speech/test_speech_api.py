@@ -12,9 +12,9 @@ from tests.storage.test_files_and_uploads import local
 from tests.support.fixtures import fixture, serve_fixtures
 from videotwin.app import create_app
 from videotwin.bootstrap import migrate
+from videotwin.families.index import worker_pipelines
 from videotwin.inference import whisper
 from videotwin.media.audio import decode
-from videotwin.pipelines.registry import build_pipelines
 from videotwin.runtime import build_runtime
 from videotwin.speech import world
 from videotwin.speech.metrics import cer, wer
@@ -31,7 +31,7 @@ def env(tmp_path_factory):
     migrate(settings)
     rt = build_runtime(settings, models=True)
     acct = make_account(rt, "speaker", coins=1000)
-    worker = Worker(rt, build_pipelines(settings.plugins))
+    worker = Worker(rt, worker_pipelines(settings.plugins))
     with serve_fixtures() as media, TestClient(create_app(rt)) as client:
         yield client, acct, rt, worker, media
     rt.close()

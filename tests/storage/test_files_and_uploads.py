@@ -120,3 +120,44 @@ def test_transfer_to_storage_refuses_private_addresses_by_default(client, alice)
     resp = client.post("/api/v1/tos/transferToStorage", json={"url": "https://example.com/a b.mp4"},
                        headers=alice.headers)
     assert_error(resp, 400, 10007, "spaces")
+
+
+def test_a_stored_file_is_served_in_byte_ranges_for_players_that_seek(client, alice, runtime):
+    key = f"users/{alice.id}/uploads/range.bin"
+    data = bytes(range(256)) * 40  # 10240 bytes
+    runtime.blobs.put_stream(key, [data], "video/mp4", max_bytes=len(data))
+    url = local(runtime.url_for(key))
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole.content == data and whole.headers["accept-ranges"] == "bytes"
+    part = client.get(url, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.content == data[100:200]
+    assert part.headers["content-range"] == f"bytes 100-199/{len(data)}"
+    assert client.get(url, headers={"Range": "bytes=-16"}).content == data[-16:]
+    assert client.get(url, headers={"Range": "bytes=10000-"}).content == data[10000:]
+    gone = client.get(url, headers={"Range": "bytes=20000-"})
+    assert gone.status_code == 416 and gone.headers["content-range"] == f"bytes */{len(data)}"
+    head = client.head(url)
+    assert head.status_code == 200 and head.headers["content-length"] == str(len(data)) and head.content == b""
+
+
+def test_a_store_that_offers_direct_links_is_redirected_to(client, alice, runtime, monkeypatch):
+    key = f"users/{alice.id}/uploads/elsewhere.mp4"
+    runtime.blobs.put_stream(key, [b"x" * 10], "video/mp4", max_bytes=10)
+    monkeypatch.setattr(runtime.blobs, "redirect_url", lambda k, ttl: f"https://objects.example/{k}?sig=1")
+    resp = client.get(local(runtime.url_for(key)), follow_redirects=False)
+    assert resp.status_code == 307 and resp.headers["location"] == f"https://objects.example/{key}?sig=1"
+
+
+def test_the_store_hands_out_streams_and_copies_never_its_paths(runtime, tmp_path):
+    from videotwin.storage.blobs import BlobMissing
+
+    blobs = runtime.blobs
+    assert not hasattr(blobs, "local_path")
+    blobs.put_stream("users/x/a.txt", [b"hello"], "text/plain", max_bytes=5)
+    with blobs.open("users/x/a.txt") as f:
+        assert f.read() == b"hello"
+    assert blobs.download_to("users/x/a.txt", tmp_path / "copy.txt") == 5
+    assert (tmp_path / "copy.txt").read_bytes() == b"hello"
+    assert blobs.stat("users/x/a.txt").size == 5 and blobs.stat("users/x/missing") is None
+    with pytest.raises(BlobMissing):
+        blobs.open("users/x/missing")

@@ -19,12 +19,12 @@ from tests.support.fixtures import fixture, serve_fixtures
 from videotwin.app import create_app
 from videotwin.bootstrap import migrate
 from videotwin.db.tables import JobRow, VideoTwinRow
+from videotwin.families.index import worker_pipelines
 from videotwin.lipsync import model
 from videotwin.lipsync.model import UniversalLipsync
 from videotwin.lipsync.tracking import track_video
 from videotwin.media import video
 from videotwin.media.audio import decode, write_wav
-from videotwin.pipelines.registry import build_pipelines
 from videotwin.runtime import build_runtime
 from videotwin.storage.keys import user_prefix
 from videotwin.worker.worker import Worker
@@ -46,7 +46,7 @@ def env(tmp_path_factory):
     rt = build_runtime(settings, models=True)
     acct = make_account(rt, "presenter", coins=1000, diamonds=5)
     other = make_account(rt, "stranger", coins=1000)
-    worker = Worker(rt, build_pipelines(settings.plugins))
+    worker = Worker(rt, worker_pipelines(settings.plugins))
     with serve_fixtures() as media, TestClient(create_app(rt)) as client:
         resp = client.post("/api/v1/userVideoTwin/startTraining", headers=acct.headers,
                            json={"name": "Blue", "gender": "female", "video_url": f"{media}/{AVATAR_CLIP}"})

@@ -209,9 +209,10 @@ def delete(services: Services, group: TaskGroup[Rec], owner_id: str, record_id: 
         if job.status == jobs.RUNNING and group.deletion is not Deletion.STOP:
             raise InvalidState(f"_id: {group.noun} {record_id!r} is still being made and cannot be deleted; "
                                "cancel it or wait until it has ended")
-        if job.status in IN_PROGRESS:
+        was = job.status
+        if was in IN_PROGRESS:
             jobs.cancel(session, owner_id, job.id)
-            if job.status == jobs.QUEUED and group.deletion is Deletion.CANCEL_QUEUED:
+            if was == jobs.QUEUED and group.deletion is Deletion.CANCEL_QUEUED:
                 return  # A2E: a task not started is cancelled and refunded, and stays listed as failed
         gone = [row.job_id, *group.detach(session, row)]
         session.delete(row)

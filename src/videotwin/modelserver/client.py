@@ -30,8 +30,8 @@ MAX_CONNECTIONS = 32
 class ModelClient:
     """Thread-safe; one per process. `url`: unix:///path or http://host:port."""
 
-    def __init__(self, url: str, timeout_seconds: float) -> None:
-        self.url, self.timeout = url, timeout_seconds
+    def __init__(self, url: str, timeout_seconds: float, connect_wait_seconds: float = CONNECT_WAIT_SECONDS) -> None:
+        self.url, self.timeout, self.connect_wait = url, timeout_seconds, connect_wait_seconds
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
 
@@ -49,7 +49,7 @@ class ModelClient:
             return self._client
 
     def _post(self, path: str, body: dict, what: str) -> httpx.Response:
-        deadline = time.monotonic() + CONNECT_WAIT_SECONDS
+        deadline = time.monotonic() + self.connect_wait
         while True:
             try:
                 response = self._http().post(path, json=body)

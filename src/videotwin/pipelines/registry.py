@@ -1,15 +1,15 @@
-"""Job kind -> pipeline: the kinds videotwin ships, then each plugin's (which may replace one).
+"""Job kind -> pipeline: the kinds a worker runs (every task family's, families/index.py), then each
+plugin's (which may replace one).
 
 A plugin named in VIDEOTWIN_PLUGINS may define register_pipelines(pipelines) to add job kinds."""
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 
-from videotwin.pipelines import avatar_create, lipsync_train, video_generate, voice_clone
 from videotwin.pipelines.base import Pipeline
 
-SHIPPED = (voice_clone.PIPELINE, avatar_create.PIPELINE, video_generate.PIPELINE, lipsync_train.PIPELINE)
 # Plugin modules may define this function to add or replace job kinds.
 PLUGIN_HOOK = "register_pipelines"
 
@@ -30,9 +30,9 @@ class Pipelines:
         return sorted(self._by_kind)
 
 
-def build_pipelines(plugins: list[str]) -> Pipelines:
+def build_pipelines(shipped: Iterable[Pipeline], plugins: list[str]) -> Pipelines:
     pipelines = Pipelines()
-    for pipeline in SHIPPED:
+    for pipeline in shipped:
         pipelines.add(pipeline)
     for module_name in plugins:
         hook = getattr(importlib.import_module(module_name), PLUGIN_HOOK, None)

@@ -10,7 +10,7 @@ from huey.consumer import Consumer
 
 from videotwin.children import die_with_parent
 from videotwin.config import Settings
-from videotwin.pipelines.registry import build_pipelines
+from videotwin.families.index import worker_pipelines
 from videotwin.runtime import build_runtime
 from videotwin.worker.worker import Worker
 
@@ -23,7 +23,7 @@ def run_worker(settings: Settings, parent_pid: int | None = None) -> None:
         die_with_parent(parent_pid)
     if settings.worker_niceness:
         os.nice(settings.worker_niceness)
-    pipelines = build_pipelines(settings.plugins)
+    pipelines = worker_pipelines(settings.plugins)
     holder: dict[str, Worker] = {}
     runtime = build_runtime(settings, execute=lambda job_id: holder["worker"].execute(job_id), models=True)
     worker = holder["worker"] = Worker(runtime, pipelines)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from videotwin import families
 from videotwin.domain import jobs, outbox, tasks
 from videotwin.errors import DomainError
+from videotwin.families.index import by_kind
 from videotwin.runtime import Runtime
 from videotwin.storage.fetch import post_json
 from videotwin.wire.presenters import job_out
@@ -45,7 +45,7 @@ def deliver(runtime: Runtime, job_id: str) -> bool:
 
 def record(runtime: Runtime, job: jobs.Job) -> dict:
     """What a webhook carries: the job's task record as the status endpoints answer it."""
-    family = families.by_kind(job.kind)
+    family = by_kind(job.kind)
     found = None
     if family is not None:
         with runtime.db.read() as session:

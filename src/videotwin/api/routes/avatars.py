@@ -1,5 +1,6 @@
-"""Avatars from a video or a photo ("video twins"), their personalised lip-sync models, and the
-anchors video generation speaks through. The task groups' endpoints come from their families."""
+"""Avatars beyond their task group's endpoints (those come from families/avatars.py and
+families/lipsync_models.py): the personalised lip-sync models of each avatar, and the anchors video
+generation speaks through."""
 
 from __future__ import annotations
 
@@ -9,17 +10,14 @@ from fastapi import APIRouter, Query, Request
 
 from videotwin.api.deps import PrincipalDep, RuntimeDep
 from videotwin.api.envelope import Envelope, ok
-from videotwin.api.families import family_router
 from videotwin.domain import avatars, lipsync_models
 from videotwin.errors import BadInput
-from videotwin.families import avatars as avatar_family
 from videotwin.families import lipsync_models as lipsync_family
 from videotwin.wire.avatars import AnchorListBody, AnchorOut, CharacterListBody, LipsyncModelOut
 from videotwin.wire.common import iso
 from videotwin.wire.presenters import url_or_none
 
 router = APIRouter(tags=["avatars"])
-router.include_router(family_router(lipsync_family.FAMILY))
 
 
 def anchor_out(a: avatars.Anchor, url_for) -> AnchorOut:
@@ -71,5 +69,3 @@ def character_list_post(request: Request, runtime: RuntimeDep, me: PrincipalDep,
 def anchor_list(request: Request, runtime: RuntimeDep, me: PrincipalDep, body: AnchorListBody | None = None):
     return _character_list(request, runtime, me, None, None)
 
-
-router.include_router(family_router(avatar_family.FAMILY))

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 
 from videotwin.api.deps import PrincipalDep, RuntimeDep, run_slow
 from videotwin.api.envelope import Envelope, ok
-from videotwin.api.families import family_router
 from videotwin.domain import speech, tasks, user_voices
 from videotwin.families import voices as voice_family
 from videotwin.speech import voices
@@ -102,5 +101,3 @@ def rename_voice(request: Request, voice_id: str, body: VoiceRenameBody, runtime
                            lambda row: user_voices.rename(row, body.name))
     return ok(request, voice_family.voice_out(renamed, runtime.url_for))
 
-
-router.include_router(family_router(voice_family.FAMILY))

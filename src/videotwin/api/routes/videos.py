@@ -1,4 +1,5 @@
-"""Avatar videos (video/generate and its status calls: from their family) and backgrounds (custom_back/*)."""
+"""Avatar videos beyond their task group's endpoints (video/generate and its status calls come from
+families/videos.py): the shared-pool setting, and backgrounds (custom_back/*)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,11 @@ from fastapi import APIRouter, Request
 
 from videotwin.api.deps import PrincipalDep, RuntimeDep, run_slow
 from videotwin.api.envelope import Envelope, ok
-from videotwin.api.families import family_router
 from videotwin.domain import backgrounds, videos
-from videotwin.families import videos as video_family
 from videotwin.wire.common import iso
 from videotwin.wire.videos import AutoPoolBody, BackgroundAddBody, BackgroundIdBody, BackgroundOut
 
 router = APIRouter(tags=["avatar videos"])
-router.include_router(family_router(video_family.FAMILY))
 
 
 @router.post("/api/v1/video/auto-public-pool", response_model=Envelope[dict])
