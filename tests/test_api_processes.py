@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_account, make_settings
-from tests.support.processes import env_for, free_port, start, stop, wait_until
+from tests.support.processes import answers_health, env_for, free_port, start, stop, wait_until
 from videotwin.bootstrap import migrate
 from videotwin.runtime import build_runtime
 
@@ -64,7 +64,7 @@ def test_the_first_model_calls_on_a_fresh_server_lose_nothing_and_api_processes_
     log = tmp_path / "serve.log"
     server = start(["serve"], env_for(settings, VIDEOTWIN_PORT=str(port), VIDEOTWIN_API_PROCESSES="2"), log)
     try:
-        wait_until(lambda: _health(port), 60, "the server to answer /health")
+        wait_until(lambda: answers_health(port), 60, "the server to answer /health")
         results: list[tuple[str, int, int]] = []
 
         def speak(i: int) -> None:
@@ -108,13 +108,3 @@ def test_the_first_model_calls_on_a_fresh_server_lose_nothing_and_api_processes_
         stop(server)
     assert "died" not in log.read_text()
 
-
-def _health(port: int) -> bool:
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        conn.request("GET", "/health")
-        ok = conn.getresponse().status == 200
-        conn.close()
-        return ok
-    except OSError:
-        return False

@@ -131,11 +131,15 @@ class Settings(BaseSettings):
     # of a text video/generate). Default: `serve` runs one beside the API on a unix socket; set a URL
     # (http://host:port or unix:///path) to use one running elsewhere (`videotwin model-server`).
     model_server_url: str | None = None
-    # It keeps these models loaded from the start, runs this many calls at once, and answers "busy"
-    # (503) rather than let more than model_server_queue calls wait.
+    # It keeps these models loaded from the start, synthesises speech on this many threads at once
+    # (quick calls such as language detection have a lane of their own, so they never wait behind
+    # speech), and answers "busy" (503) rather than let more than model_server_queue calls wait.
     model_server_keep_warm: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["langid", "piper"])
     model_server_threads: int = Field(default=2, ge=1, le=64)
-    model_server_queue: int = Field(default=32, ge=1)
+    model_server_queue: int = Field(default=32, ge=0)
+    # The model server runs a little below the API's CPU priority (and above the workers'): a status
+    # poll is answered before a sentence is synthesised, and both before a render.
+    model_server_niceness: int = Field(default=5, ge=0, le=19)
     # How long an API call waits for the model server (a 1000-character text in a cloned voice takes
     # a few seconds; the first call of a cold server loads the model too).
     model_request_timeout_seconds: float = Field(default=120.0, gt=0)

@@ -34,10 +34,10 @@ class SlowDetector(Model):
 
 @pytest.fixture
 def fake_server(tmp_path) -> Iterator[str]:
-    """A model server (the real app) whose language model is slow, one call at a time, none waiting."""
+    """A model server (the real app) whose language model is slow: one quick call at a time, one waiting."""
     sock = tmp_path / "m.sock"
     url = f"unix://{sock}"
-    settings = Settings(data_dir=tmp_path, model_server_url=url, model_server_threads=1, model_server_queue=1)
+    settings = Settings(data_dir=tmp_path, model_server_url=url, model_server_threads=1, model_server_queue=0)
     models = ModelRegistry(cache_dir=tmp_path)
     models.register(SlowDetector.NAME, SlowDetector)
     server = uvicorn.Server(uvicorn.Config(create_model_app(settings, models), log_level="warning", **listen_args(url)))
@@ -67,7 +67,7 @@ def test_a_call_slower_than_its_bound_is_unavailable_not_a_hang(fake_server):
 def test_a_busy_server_says_so_at_once(fake_server):
     SlowDetector.delay = 1.5
     client = ModelClient(fake_server, timeout_seconds=10)
-    # One call runs and one may wait: a third is refused at once.
+    # Two calls are admitted (one thread for speech, one quick lane, no queue): a third is refused at once.
     busy = [threading.Thread(target=client.detect_language, args=("x",)) for _ in range(2)]
     for t in busy:
         t.start()

@@ -49,7 +49,7 @@ def run(ctx: JobContext, inputs: Flaky) -> Made:
         raise PipelineError("the marker is missing; create it and retry", code=77)
     out = ctx.workdir / "made.txt"
     out.write_text("made\n")
-    return Made(files={"result": ctx.store("made.txt", out, "text/plain")})
+    return Made(files={"result": ctx.store(out, "text/plain")})
 
 
 FLAKY = Pipeline("test.flaky", Flaky, Made, run)

@@ -41,13 +41,13 @@ def steps(ctx: JobContext, inputs: Steps) -> StepsOutputs:
     if inputs.partial:
         partial = ctx.workdir / "partial.txt"
         partial.write_text("half done\n")
-        ctx.store("partial.txt", partial, "text/plain")
+        ctx.store(partial, "text/plain")
     for i in range(inputs.steps):
         time.sleep(inputs.step_seconds)
         ctx.progress((i + 1) / inputs.steps)
     out = ctx.workdir / "result.txt"
     out.write_text(f"done by {os.getpid()} in attempt {ctx.attempt}\n")
-    return StepsOutputs(files={"result": ctx.store("result.txt", out, "text/plain")}, steps=inputs.steps)
+    return StepsOutputs(files={"result": ctx.store(out, "text/plain")}, steps=inputs.steps)
 
 
 def fails(ctx: JobContext, inputs: Nothing) -> JobOutputs:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, exists, or_, select
@@ -64,7 +65,7 @@ class Twin:
     def current_status(self) -> str:
         return STATUS_WORDS.of(self.latest_job)
 
-    @property
+    @cached_property
     def pack(self) -> AvatarPack | None:
         return self.job.result(AvatarPack)
 
@@ -154,7 +155,7 @@ class Anchor:
     def ready(self) -> bool:
         return self.job.status == jobs.SUCCEEDED
 
-    @property
+    @cached_property
     def pack(self) -> AvatarPack | None:
         return self.job.result(AvatarPack)
 

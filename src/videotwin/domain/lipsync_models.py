@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -52,7 +53,7 @@ class LipsyncModel:
     def with_in_use(self, in_use: bool) -> LipsyncModel:
         return dataclasses.replace(self, in_use=in_use)
 
-    @property
+    @cached_property
     def outcome(self) -> lipsync_train.Outputs | None:
         return self.job.result(lipsync_train.Outputs)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -50,7 +51,7 @@ class UserVoice:
     def current_status(self) -> str:
         return STATUS_WORDS.of(self.job)
 
-    @property
+    @cached_property
     def profile(self) -> CloneProfile | None:
         learned = self.job.result(voice_clone.Outputs)
         return learned.profile if learned is not None else None

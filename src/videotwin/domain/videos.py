@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -61,11 +62,11 @@ class Video:
     created_at: datetime
     job: Job
 
-    @property
+    @cached_property
     def inputs(self) -> video_generate.Inputs:
         return self.job.inputs_as(video_generate.Inputs)
 
-    @property
+    @cached_property
     def result(self) -> video_generate.Outputs | None:
         return self.job.result(video_generate.Outputs)
 
@@ -198,16 +199,23 @@ def _anchor_inputs(session: Session, anchor: avatars.Anchor) -> Anchor:
 
 
 def _voice(services: Services, owner_id: str, text: str, custom_voice: str | None, gender: str) -> Voice:
+    detected: dict[str, tuple[str | None, float]] = {}
+
+    def detect(words: str) -> tuple[str | None, float]:  # one call to the model server per text
+        if words not in detected:
+            detected[words] = services.inference.detect_language(words)
+        return detected[words]
+
     if custom_voice is not None:
         tts_id, user_voice_id = (None, custom_voice) if is_id(custom_voice) else (custom_voice, None)
         voice, profile = speech.resolve_voice(services, owner_id, tts_id, user_voice_id, field="custom_voice")
     else:
-        code, _confidence = services.inference.detect_language(text)
+        code, _confidence = detect(text)
         voice = voices.default_voice(code or "en", gender)
         if voice is None:
             raise BadInput("msg", f"no voice speaks {code!r}; give custom_voice (anchor/voice_list lists voices)")
         profile = None
-    problem = scripts.language_problem(text, voice.language, services.inference.detect_language)
+    problem = scripts.language_problem(text, voice.language, detect)
     if problem:
         raise BadInput("msg", problem)
     return Voice(voice_id=voice.id, language=voice.language, clone=profile)

@@ -1,14 +1,16 @@
 """The model server's HTTP app and process.
 
 It holds a model registry (videotwin/models.py, plugins included), keeps the models quick answers
-need loaded (model_server_keep_warm), runs at most model_server_threads calls at once and answers
-503 rather than let more than model_server_queue wait. It keeps no state of its own: it speaks or
-detects and answers, and the API stores what it gets. `serve` starts it as a child process beside
-the API (on a unix socket) and restarts it if it dies; `videotwin model-server` runs one alone."""
+need loaded (model_server_keep_warm), synthesises at most model_server_threads texts at once (quick
+calls have a lane of their own) and answers 503 rather than let more than model_server_queue wait.
+It keeps no state of its own: it speaks or detects and answers, and the API stores what it gets.
+`serve` starts it as a child process beside the API (on a unix socket) and restarts it if it dies;
+`videotwin model-server` runs one alone."""
 
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import threading
 from pathlib import Path
@@ -38,6 +40,8 @@ from videotwin.speech import voices
 from videotwin.speech.tts import Synthesizer
 
 log = logging.getLogger(__name__)
+# Threads for quick calls (language detection: milliseconds each).
+QUICK_LANE_THREADS = 1
 
 
 class _Refused(Exception):
@@ -60,15 +64,18 @@ def _speak(models: ModelRegistry, request: SpeakRequest) -> tuple[bytes, float] 
 
 def create_model_app(settings: Settings, models: ModelRegistry) -> FastAPI:
     app = FastAPI(title="videotwin model server", openapi_url=None, docs_url=None, redoc_url=None)
-    running = anyio.CapacityLimiter(settings.model_server_threads)
+    # Speech takes seconds of CPU; a language detection milliseconds: each has its own lane, so a
+    # quick call never waits behind a long one.
+    heavy = anyio.CapacityLimiter(settings.model_server_threads)
+    quick = anyio.CapacityLimiter(QUICK_LANE_THREADS)
     waiting = {"calls": 0}  # admitted calls not yet answered (running or waiting for a thread)
 
-    async def run_model(fn, *args):
-        if waiting["calls"] >= settings.model_server_threads + settings.model_server_queue:
+    async def run_model(lane: anyio.CapacityLimiter, fn, *args):
+        if waiting["calls"] >= settings.model_server_threads + QUICK_LANE_THREADS + settings.model_server_queue:
             raise _Refused(503, "the model server is busy; try again in a few seconds")
         waiting["calls"] += 1
         try:
-            return await anyio.to_thread.run_sync(fn, *args, limiter=running)
+            return await anyio.to_thread.run_sync(fn, *args, limiter=lane)
         finally:
             waiting["calls"] -= 1
 
@@ -87,7 +94,7 @@ def create_model_app(settings: Settings, models: ModelRegistry) -> FastAPI:
     async def speak(request: SpeakRequest) -> Response:
         if voices.get(request.voice_id) is None:
             raise _Refused(400, f"no public voice {request.voice_id!r}", "voice_id")
-        spoken = await run_model(_speak, models, request)
+        spoken = await run_model(heavy, _speak, models, request)
         if spoken is None:
             raise _Refused(400, "has nothing speakable in it", "msg")
         mp3, seconds = spoken
@@ -95,7 +102,7 @@ def create_model_app(settings: Settings, models: ModelRegistry) -> FastAPI:
 
     @app.post(LANGUAGE_PATH)
     async def language(request: LanguageRequest) -> LanguageAnswer:
-        code, confidence = await run_model(models.predict, LanguageDetector, request.text)
+        code, confidence = await run_model(quick, models.predict, LanguageDetector, request.text)
         return LanguageAnswer(code=code, confidence=confidence)
 
     @app.get(HEALTH_PATH)
@@ -120,6 +127,8 @@ def run_model_server(settings: Settings, log_level: str = "info") -> None:
 
     from videotwin.models import build_models
 
+    if settings.model_server_niceness:
+        os.nice(settings.model_server_niceness)
     models = build_models(settings)
     models.start_sweeper()
 

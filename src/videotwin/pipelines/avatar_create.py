@@ -27,7 +27,7 @@ from videotwin.lipsync.photo import PHOTO_FPS
 from videotwin.lipsync.tracking import Track, track_video
 from videotwin.media import video
 from videotwin.media.audio import MediaError
-from videotwin.pipelines import steps
+from videotwin.pipelines import pack, steps
 from videotwin.pipelines.base import JobContext, JobInputs, Pipeline, PipelineError
 from videotwin.pipelines.pack import AvatarFiles, AvatarPack
 from videotwin.speech import voices
@@ -83,22 +83,22 @@ def run(ctx: JobContext, inputs: Inputs) -> AvatarPack:
     # first few seconds: a calm face for the listing), from one decoding pass.
     window = min(track.frames, int(track.fps * COVER_WINDOW_SECONDS) or 1)
     pick = int(np.nanargmin(track.mouth_opening()[:window]))
-    cover = ctx.workdir / "cover.jpg"
+    cover = ctx.workdir / pack.COVER
 
     def keep_cover(i: int, frame: np.ndarray) -> None:
         if i == pick:
             steps.save_jpeg(frame, cover, COVER_JPEG_QUALITY)
 
-    base, bank = ctx.workdir / "base.mp4", ctx.workdir / "bank.zip"
+    base, bank, track_file = ctx.workdir / pack.BASE, ctx.workdir / pack.BANK, ctx.workdir / pack.TRACK
     animate.build_pack_media(source, track, base, bank, progress=ctx.span(0.55, 0.75), on_frame=keep_cover)
-    animate.save_track(track, ctx.workdir / "track.npz")
+    animate.save_track(track, track_file)
     preview = _preview(ctx, FootageSpeaker(base, bank, track), inputs.gender, ctx.span(0.75, 1.0))
     files = AvatarFiles(
-        footage=ctx.store("footage" + Path(fetched.url.split("?")[0]).suffix[:8], source,
-                          fetched.content_type or "video/mp4"),
-        track=ctx.store("track.npz", ctx.workdir / "track.npz", "application/octet-stream"),
-        base=ctx.store("base.mp4", base, "video/mp4"), bank=ctx.store("bank.zip", bank, "application/zip"),
-        cover=ctx.store("cover.jpg", cover, "image/jpeg"), preview=ctx.store("preview.mp4", preview, "video/mp4"))
+        footage=ctx.store(source, fetched.content_type or "video/mp4",
+                          name="footage" + Path(fetched.url.split("?")[0]).suffix[:8]),
+        track=ctx.store(track_file, "application/octet-stream"), base=ctx.store(base, "video/mp4"),
+        bank=ctx.store(bank, "application/zip"), cover=ctx.store(cover, "image/jpeg"),
+        preview=ctx.store(preview, "video/mp4"))
     return AvatarPack(files=files, fps=track.fps, frames=track.frames, width=size[0], height=size[1],
                       duration=round(info.duration, 3), preview_seconds=round(video.probe(preview).duration, 3))
 
@@ -109,7 +109,7 @@ def _preview(ctx: JobContext, speaker: Speaker, gender: str, progress) -> Path:
     speech = steps.synthesize_speech(ctx, PREVIEW_TEXT, voice.id, None, ERR_FOOTAGE)
     n_frames = math.ceil(speech.seconds * speaker.fps)
     z = steps.mouth_motion(ctx, speech, speaker.fps, n_frames)
-    out = ctx.workdir / "preview.mp4"
+    out = ctx.workdir / pack.PREVIEW
     steps.render(ctx, speaker, z, speech, out, progress=progress)
     return out
 
@@ -144,14 +144,15 @@ def run_photo(ctx: JobContext, inputs: Inputs) -> AvatarPack:
                             "slightly apart (a smile showing the teeth is fine)", ERR_FOOTAGE)
     ctx.progress(0.2)
 
-    animate.save_track(track, ctx.workdir / "track.npz")
-    cover = steps.save_jpeg(rgb, ctx.workdir / "cover.jpg", COVER_JPEG_QUALITY)
+    track_file = ctx.workdir / pack.TRACK
+    animate.save_track(track, track_file)
+    cover = steps.save_jpeg(rgb, ctx.workdir / pack.COVER, COVER_JPEG_QUALITY)
     preview = _preview(ctx, PhotoSpeaker(rgb, obs.landmarks), inputs.gender, ctx.span(0.3, 1.0))
     files = AvatarFiles(
-        image=ctx.store("portrait" + (Path(fetched.url.split("?")[0]).suffix[:6] or ".jpg"), source,
-                        fetched.content_type or "image/jpeg"),
-        track=ctx.store("track.npz", ctx.workdir / "track.npz", "application/octet-stream"),
-        cover=ctx.store("cover.jpg", cover, "image/jpeg"), preview=ctx.store("preview.mp4", preview, "video/mp4"))
+        image=ctx.store(source, fetched.content_type or "image/jpeg",
+                        name="portrait" + (Path(fetched.url.split("?")[0]).suffix[:6] or ".jpg")),
+        track=ctx.store(track_file, "application/octet-stream"), cover=ctx.store(cover, "image/jpeg"),
+        preview=ctx.store(preview, "video/mp4"))
     return AvatarPack(files=files, fps=PHOTO_FPS, frames=1, width=size[0], height=size[1],
                       preview_seconds=round(video.probe(preview).duration, 3))
 

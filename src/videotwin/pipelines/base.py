@@ -92,9 +92,9 @@ class JobContext:
         """Outputs are per attempt, so a re-run after a crash never mixes with a dead attempt's files."""
         return f"{user_prefix(self.owner_id)}jobs/{self.job_id}/a{self.attempt}/{name}"
 
-    def store(self, name: str, path: Path, content_type: str) -> str:
-        """Keep a file as one of this job's outputs; its blob key."""
-        key = self.output_key(name)
+    def store(self, path: Path, content_type: str, name: str | None = None) -> str:
+        """Keep a file as one of this job's outputs (named as the file, unless `name` is given); its key."""
+        key = self.output_key(name or path.name)
         self.blobs.put_file(key, path, content_type)
         return key
 

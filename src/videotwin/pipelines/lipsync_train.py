@@ -74,7 +74,7 @@ def run(ctx: JobContext, inputs: Inputs) -> Outputs:
     if outcome.model is not None:
         path = ctx.workdir / "lipsync-model.npz"
         outcome.model.save(path)
-        files = ModelFiles(model=ctx.store("lipsync-model.npz", path, "application/octet-stream"))
+        files = ModelFiles(model=ctx.store(path, "application/octet-stream"))
     return Outputs(files=files, use=outcome.use, reason=outcome.reason, metrics=outcome.metrics())
 
 

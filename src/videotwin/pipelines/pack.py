@@ -6,6 +6,9 @@ from pydantic import BaseModel, ConfigDict
 
 from videotwin.pipelines.base import JobOutputs
 
+# The pack's files, as a job names them in its workdir and in the store.
+TRACK, BASE, BANK, COVER, PREVIEW = "track.npz", "base.mp4", "bank.zip", "cover.jpg", "preview.mp4"
+
 
 class AvatarFiles(BaseModel):
     """Blob keys of the pack's files."""

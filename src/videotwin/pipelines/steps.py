@@ -23,6 +23,7 @@ from videotwin.lipsync.personal import PersonalLipsync
 from videotwin.media import captions, colour, matting, video
 from videotwin.media.audio import MediaError, decode, rms_dbfs, write_wav
 from videotwin.media.layout import Layout, place
+from videotwin.pipelines import pack
 from videotwin.pipelines.base import JobContext, PipelineError
 from videotwin.pipelines.pack import AvatarFiles
 from videotwin.speech import voices
@@ -121,7 +122,7 @@ def avatar_speaker(ctx: JobContext, files: AvatarFiles, code: int) -> Speaker:
     if files.base and files.bank:
         return FootageSpeaker(ctx.download(files.base, gone, code), ctx.download(files.bank, gone, code), track)
     # An avatar made before packs had a base video and a bank: build them from its footage now.
-    base, bank = ctx.workdir / "base.mp4", ctx.workdir / "bank.zip"
+    base, bank = ctx.workdir / pack.BASE, ctx.workdir / pack.BANK
     animate.build_pack_media(ctx.download(files.footage, gone, code), track, base, bank)
     return FootageSpeaker(base, bank, track)
 

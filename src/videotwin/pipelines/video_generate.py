@@ -145,9 +145,8 @@ def run(ctx: JobContext, inputs: Inputs) -> Outputs:
     matted = {}
     if background is not None:
         bg = steps.save_jpeg(background, ctx.workdir / "background.jpg")
-        matted = {"people": ctx.store("people.mp4", people, "video/mp4"),
-                  "bg": ctx.store("background.jpg", bg, "image/jpeg")}
-    files = VideoFiles(result=ctx.store("video.mp4", out, "video/mp4"), **matted)
+        matted = {"people": ctx.store(people, "video/mp4"), "bg": ctx.store(bg, "image/jpeg")}
+    files = VideoFiles(result=ctx.store(out, "video/mp4"), **matted)
     return Outputs(files=files, duration=round(speech.seconds, 3), fps=speaker.fps, width=frame.canvas[0],
                    height=frame.canvas[1], frames=n_frames)
 
