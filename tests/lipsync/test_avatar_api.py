@@ -178,3 +178,23 @@ def test_a_smiling_photo_showing_its_teeth_speaks_with_them(env, tmp_path, model
     assert track.found.all()
     expected = models.predict(UniversalLipsync, decode(preview, model.SAMPLE_RATE_HZ), track.fps, track.frames)
     assert np.corrcoef(track.mouth_opening(), expected)[0, 1] > 0.5  # lips follow the speech
+
+
+def test_a_failed_avatar_is_retried_as_a_new_run_of_the_same_record_and_its_anchor_follows(env):
+    client, acct, rt, worker, media = env
+    twin = make(client, acct, rt, worker, name="Again", video_url=f"{media}/audio/a02_en_seedvc_s1.wav")
+    assert twin["current_status"] == "failed"
+    before = coins(client, acct)
+    again = client.post("/api/v1/userVideoTwin/retry", headers=acct.headers, json={"_id": twin["_id"]}).json()
+    assert again["code"] == 0 and again["data"]["_id"] == twin["_id"]
+    assert again["data"]["current_status"] == "initialized" and again["data"]["failed_message"] == ""
+    assert coins(client, acct) == before - again["data"]["coins"] and again["data"]["coins"] > 0
+    with rt.db.read() as session:
+        from videotwin.db.tables import AnchorRow
+
+        row = session.get(VideoTwinRow, twin["_id"])
+        assert row.job_id != twin["_id"] and session.get(AnchorRow, row.anchor_id).job_id == row.job_id
+    listed = client.get("/api/v1/userVideoTwin/trainingRecords", headers=acct.headers).json()["data"]
+    assert twin["_id"] in [t["_id"] for t in listed]
+    assert_error(client.post("/api/v1/userVideoTwin/retry", headers=acct.headers, json={"_id": twin["_id"]}), 400,
+                 None, "only a failed task")

@@ -13,6 +13,7 @@ import logging
 import os
 import tempfile
 import threading
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -62,8 +63,25 @@ def _speak(models: ModelRegistry, request: SpeakRequest) -> tuple[bytes, float] 
         return out.read_bytes(), audio.size / sr
 
 
-def create_model_app(settings: Settings, models: ModelRegistry) -> FastAPI:
-    app = FastAPI(title="videotwin model server", openapi_url=None, docs_url=None, redoc_url=None)
+def _warm(models: ModelRegistry, names: list[str]) -> None:
+    try:
+        models.keep_warm(names)
+        log.info("model server: kept warm: %s", ", ".join(names) or "(none)")
+    except Exception:  # noqa: BLE001 - a model that cannot load is reported; calls that need it fail
+        log.exception("model server: warming the models failed")
+
+
+def create_model_app(settings: Settings, models: ModelRegistry, warm: list[str] | None = None) -> FastAPI:
+    """warm: models to load once the server listens (loading holds the interpreter for seconds; until
+    then calls wait on the socket rather than finding nobody there)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if warm:
+            threading.Thread(target=_warm, args=(models, warm), name="model-warm", daemon=True).start()
+        yield
+
+    app = FastAPI(title="videotwin model server", openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
     # Speech takes seconds of CPU; a language detection milliseconds: each has its own lane, so a
     # quick call never waits behind a long one.
     heavy = anyio.CapacityLimiter(settings.model_server_threads)
@@ -131,22 +149,12 @@ def run_model_server(settings: Settings, log_level: str = "info") -> None:
         os.nice(settings.model_server_niceness)
     models = build_models(settings)
     models.start_sweeper()
-
-    def warm() -> None:
-        try:
-            models.keep_warm(settings.model_server_keep_warm)
-            log.info("model server: kept warm: %s", ", ".join(settings.model_server_keep_warm) or "(none)")
-        except Exception:  # noqa: BLE001 - a model that cannot load is reported; calls that need it fail
-            log.exception("model server: warming the models failed")
-
-    # Warm in the background: the socket accepts at once, and a first call waits on its model's load.
-    threading.Thread(target=warm, name="model-warm", daemon=True).start()
     listen = listen_args(settings.resolved_model_server_url)
     if "uds" in listen:
         Path(listen["uds"]).parent.mkdir(parents=True, exist_ok=True)
     log.info("model server on %s", settings.resolved_model_server_url)
     try:
-        uvicorn.run(create_model_app(settings, models), log_level=log_level, access_log=False,
-                    timeout_keep_alive=int(settings.api_keep_alive_seconds), **listen)
+        uvicorn.run(create_model_app(settings, models, settings.model_server_keep_warm), log_level=log_level,
+                    access_log=False, timeout_keep_alive=int(settings.api_keep_alive_seconds), **listen)
     finally:
         models.close()
