@@ -24,7 +24,7 @@ from videotwin.domain.jobs import Cost, Job
 from videotwin.errors import InvalidState, NotFound
 from videotwin.ids import is_id, utcnow
 from videotwin.pipelines.base import JobInputs, Pipeline
-from videotwin.storage.keys import user_prefix
+from videotwin.storage.keys import job_prefix
 
 if TYPE_CHECKING:
     from videotwin.domain.ports import Services
@@ -92,10 +92,6 @@ class TaskGroup(Protocol[Rec]):
     detach: Callable[[Session, Any], list[str]]
     # Which records are "in progress" (allProcessing); default: the record's job is queued or running.
     in_progress: Callable[[type], ColumnElement[bool]]
-
-
-def _files_of(owner_id: str, job_id: str) -> str:
-    return f"{user_prefix(owner_id)}jobs/{job_id}/"
 
 
 # ---- start -------------------------------------------------------------------------------------
@@ -217,7 +213,7 @@ def delete(services: Services, group: TaskGroup[Rec], owner_id: str, record_id: 
         gone = [row.job_id, *group.detach(session, row)]
         session.delete(row)
     for job_id in gone:  # the job rows stay: the credit history refers to them
-        services.blobs.delete_prefix(_files_of(owner_id, job_id))
+        services.blobs.delete_prefix(job_prefix(owner_id, job_id))
 
 
 def retry(services: Services, group: TaskGroup[Rec], owner_id: str, record_id: str) -> Rec:
@@ -241,6 +237,6 @@ def retry(services: Services, group: TaskGroup[Rec], owner_id: str, record_id: s
         session.flush()
         group.attach(session, row, job)
         record = group.record(session, row, job)
-    services.blobs.delete_prefix(_files_of(owner_id, before))  # what the failed run left behind
+    services.blobs.delete_prefix(job_prefix(owner_id, before))  # what the failed run left behind
     services.queue.enqueue(job.id, queue=job.queue)
     return record

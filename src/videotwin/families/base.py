@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement
@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 Rec = TypeVar("Rec")
 UrlFor = Callable[[str], str]
 ID = "{_id}"  # a route path that takes the record's id in the path
+
+
+class Words(Protocol):
+    """A2E's words for a job's state in one group (jobs.StatusWords, or the avatar videos' own)."""
+
+    def of(self, job: Job) -> str: ...
 
 
 # ---- the routes a family has -------------------------------------------------------------------
@@ -145,7 +151,7 @@ def generic_routes(prefix: str, tag: str, body: type[BaseModel], start: str = "s
 class Family(Generic[Rec]):
     noun: str  # in messages: "no avatar 'x'"
     pipeline: Pipeline  # the job kind, with its typed Inputs and Outputs
-    words: Any  # A2E's status words (jobs.StatusWords, or anything with .of(job) -> str)
+    words: Words
     price: Callable[[Prices, JobInputs], Cost | None]
     table: type  # the record table: db.tables.TaskRecordColumns plus the group's own columns
     record: Callable[[Session, Any, Job], Rec]  # a row and its job -> the group's domain object

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from videotwin.storage.blobs import BlobMissing, BlobStore
-from videotwin.storage.keys import user_prefix
+from videotwin.storage.keys import job_prefix
 
 if TYPE_CHECKING:
     from videotwin.config import Settings
@@ -90,7 +90,7 @@ class JobContext:
 
     def output_key(self, name: str) -> str:
         """Outputs are per attempt, so a re-run after a crash never mixes with a dead attempt's files."""
-        return f"{user_prefix(self.owner_id)}jobs/{self.job_id}/a{self.attempt}/{name}"
+        return job_prefix(self.owner_id, self.job_id, self.attempt) + name
 
     def store(self, path: Path, content_type: str, name: str | None = None) -> str:
         """Keep a file as one of this job's outputs (named as the file, unless `name` is given); its key."""

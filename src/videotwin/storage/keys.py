@@ -17,3 +17,9 @@ def is_valid_key(key: str) -> bool:
 def user_prefix(user_id: str) -> str:
     """Every file a user owns lives under this prefix."""
     return f"users/{user_id}/"
+
+
+def job_prefix(user_id: str, job_id: str, attempt: int | None = None) -> str:
+    """What a job stored, or one attempt of it (outputs are per attempt: a re-run never mixes with a
+    dead attempt's files)."""
+    return f"{user_prefix(user_id)}jobs/{job_id}/" + (f"a{attempt}/" if attempt is not None else "")

@@ -24,7 +24,7 @@ from videotwin.pipelines.base import JobCancelled, JobContext, PipelineError, Pr
 from videotwin.pipelines.registry import Pipelines
 from videotwin.runtime import Runtime
 from videotwin.storage.inputs import fetch_input
-from videotwin.storage.keys import user_prefix
+from videotwin.storage.keys import job_prefix
 from videotwin.worker import webhooks
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ class Worker:
 
     def _drop_attempt(self, job: jobs.Job, attempt: int) -> None:
         try:
-            self.runtime.blobs.delete_prefix(f"{user_prefix(job.owner_id)}jobs/{job.id}/a{attempt}/")
+            self.runtime.blobs.delete_prefix(job_prefix(job.owner_id, job.id, attempt))
         except (OSError, ValueError):
             log.exception("could not delete attempt %d files of job %s", attempt, job.id)
 
