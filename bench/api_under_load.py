@@ -6,7 +6,9 @@ A fresh `videotwin serve` (two API processes, the worker and the model server, a
 them) on an avatar made beforehand from ../shared/fixtures/video/v05. The moment it answers, a video
 of that avatar saying a long audio is started, and for --seconds:
 - --pollers clients poll that video's status (video/awsResult) every --poll-interval seconds (A2E
-  clients poll every 3-10 s; 0: back to back), each over one kept-alive connection;
+  clients poll every 3-10 s; 0: back to back), each over one kept-alive connection, their first polls
+  spread over one interval (independent clients do not all poll in the same millisecond: when they
+  did here, each one's first poll made the whole slowest 1 %, at 0.2 s, and nothing later did);
 - --speakers clients call send_tts (a sentence) then lang_classify, back to back, from the first
   call on a cold model server.
 Counted: every answer that is not 200 with code 0, and every dropped or reset connection. Reported:
@@ -27,6 +29,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from queue import Empty
 
 import numpy as np
 
@@ -58,6 +61,8 @@ SENTENCES = [
 ]
 LANGUAGE_TEXT = "Ceci est une phrase en français, écrite pour la détection de la langue."
 POLLER_PROCESSES = 2
+# How often the benchmark itself looks at the video's progress, seconds.
+PROGRESS_EVERY_SECONDS = 2.0
 TIMEOUT_SECONDS = 180
 
 
@@ -67,21 +72,25 @@ def _request(conn: http.client.HTTPConnection, method: str, path: str, token: st
                                                       "Content-Type": "application/json"})
     resp = conn.getresponse()
     data = resp.read()
-    return resp.status, json.loads(data)
+    timing = resp.getheader("Server-Timing") or ""
+    server_s = float(timing.split("dur=")[1]) / 1000 if "dur=" in timing else float("nan")
+    return resp.status, json.loads(data), server_s
 
 
 def _client(port: int, seconds: float, token: str, calls: list[tuple[str, str, dict | None]], pause: float,
-            out: list, errors: list, drops: list) -> None:
-    """One client on one kept-alive connection: the calls in turn, `pause` apart, until `seconds` pass."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_SECONDS)
+            offset: float, out: list, errors: list, drops: list) -> None:
+    """One client on one kept-alive connection: after `offset` seconds, the calls in turn, `pause`
+    apart, until `seconds` pass."""
     stop_at = time.monotonic() + seconds
+    time.sleep(offset)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_SECONDS)
     i = 0
     while time.monotonic() < stop_at:
         name, path, body = calls[i % len(calls)]
         i += 1
         t0 = time.perf_counter()
         try:
-            status, answer = _request(conn, "POST", path, token, body)
+            status, answer, server_s = _request(conn, "POST", path, token, body)
             if status != 200 or answer.get("code") != 0:
                 errors.append(f"{name}: HTTP {status} {str(answer)[:160]}")
         except (OSError, http.client.HTTPException) as exc:
@@ -89,16 +98,20 @@ def _client(port: int, seconds: float, token: str, calls: list[tuple[str, str, d
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_SECONDS)
             continue
-        out.append((name, time.time(), time.perf_counter() - t0))
+        out.append((name, time.time(), time.perf_counter() - t0, server_s))
         if pause:
             time.sleep(pause)
     conn.close()
 
 
-def client_process(port: int, seconds: float, token: str, threads: int, calls, pause: float, queue) -> None:
+def client_process(port: int, seconds: float, token: str, threads: int, calls, pause: float, queue,
+                   first: int = 0, clients: int = 1) -> None:
+    """`threads` clients; client k (of `clients` in all, this process's from `first` on) starts k/clients
+    of a polling interval late: independent clients poll at independent moments, not all at once."""
     out, errors, drops = [], [], []
-    pool = [threading.Thread(target=_client, args=(port, seconds, token, calls, pause, out, errors, drops))
-            for _ in range(threads)]
+    pool = [threading.Thread(target=_client, args=(port, seconds, token, calls, pause,
+                                                   pause * (first + i) / clients, out, errors, drops))
+            for i in range(threads)]
     for t in pool:
         t.start()
     for t in pool:
@@ -151,6 +164,8 @@ def main() -> int:
     ap.add_argument("--pollers", type=int, default=32)
     ap.add_argument("--speakers", type=int, default=8)
     ap.add_argument("--poll-interval", type=float, default=1.0, help="seconds between one client's polls")
+    ap.add_argument("--set", action="append", default=[], metavar="VIDEOTWIN_X=VALUE",
+                    help="a setting for the measured server (repeatable), e.g. VIDEOTWIN_MODEL_SERVER_NICENESS=10")
     args = ap.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="videotwin-underload-"))
@@ -162,12 +177,13 @@ def main() -> int:
     env.update(VIDEOTWIN_DATA_DIR=str(settings.data_dir), VIDEOTWIN_PORT=str(port), PYTHONPATH=str(REPO),
                VIDEOTWIN_MIN_TRAINING_SECONDS="5", VIDEOTWIN_MAX_VIDEO_AUDIO_SECONDS=str(VIDEO_AUDIO_SECONDS + 10),
                VIDEOTWIN_LOG_LEVEL="info")
+    env.update(dict(item.split("=", 1) for item in args.set))
     log = root / "serve.log"
     server = start(["serve"], env, log)
     try:
         wait_until(lambda: answers_health(port), 60, "the server to answer")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        status, answer = _request(conn, "POST", "/api/v1/video/generate", token,
+        status, answer, _ = _request(conn, "POST", "/api/v1/video/generate", token,
                                   {"anchor_id": anchor_id, "anchor_type": 1, "audioSrc": audio_url, "resolution": 720})
         assert status == 200, answer
         video_id = answer["data"]["_id"]
@@ -178,21 +194,24 @@ def main() -> int:
         for sentence in SENTENCES:
             speak += [("send_tts", "/api/v1/video/send_tts", {"msg": sentence, "tts_id": "en-US-joe"}),
                       ("lang_classify", "/api/v1/video/lang_classify", {"msg": LANGUAGE_TEXT})]
-        procs = [mp.Process(target=client_process, args=(port, args.seconds, token, args.pollers // POLLER_PROCESSES,
-                                                          poll, args.poll_interval, queue))
-                 for _ in range(POLLER_PROCESSES)]
+        per_process = args.pollers // POLLER_PROCESSES
+        procs = [mp.Process(target=client_process, args=(port, args.seconds, token, per_process, poll,
+                                                          args.poll_interval, queue, k * per_process, args.pollers))
+                 for k in range(POLLER_PROCESSES)]
         procs.append(mp.Process(target=client_process, args=(port, args.seconds, token, args.speakers, speak, 0.0,
                                                              queue)))
         started = time.time()
         for p in procs:
             p.start()
-        progress = []
-        while any(p.is_alive() for p in procs):
-            time.sleep(2)
-            _s, record = _request(conn, "POST", "/api/v1/video/awsResult", token, {"_id": video_id})
-            video = record["data"][0]
-            progress.append((round(time.time() - started, 1), video["status"], video["process"]))
-        results = [queue.get() for _ in procs]
+        progress, results = [], []
+        # Read the results as they come: a client process cannot end before its results are read.
+        while len(results) < len(procs):
+            try:
+                results.append(queue.get(timeout=PROGRESS_EVERY_SECONDS))
+            except Empty:
+                _s, record, _ = _request(conn, "POST", "/api/v1/video/awsResult", token, {"_id": video_id})
+                video = record["data"][0]
+                progress.append((round(time.time() - started, 1), video["status"], video["process"]))
         for p in procs:
             p.join()
         conn.close()
@@ -201,18 +220,25 @@ def main() -> int:
     calls = [c for out, _e, _d in results for c in out]
     errors = [e for _o, errs, _d in results for e in errs]
     drops = [d for _o, _e, ds in results for d in ds]
-    by_name = {name: sorted(((t, s) for n, t, s in calls if n == name)) for name in ("status", "send_tts",
-                                                                                     "lang_classify")}
+    by_name = {name: sorted(((t, s) for n, t, s, _ in calls if n == name)) for name in ("status", "send_tts",
+                                                                                        "lang_classify")}
+    server_status = [srv for n, _t, _s, srv in calls if n == "status"]
     first_tts = [s for _t, s in by_name["send_tts"][:args.speakers]]
     restarts = log.read_text().count("died")
     rendering = [p for p in progress if p[1] in ("start", "process")]
     result = {
         "setup": {"api_processes": settings.api_processes, "pollers": args.pollers,
                   "poll_interval_s": args.poll_interval, "speakers": args.speakers, "seconds": args.seconds,
-                  "cores": os.cpu_count(),
+                  "cores": os.cpu_count(), "settings": args.set,
                   "video": f"{AVATAR_CLIP.name} avatar at 720p saying {VIDEO_AUDIO_SECONDS} s"},
         "errors": len(errors), "dropped_connections": len(drops), "api_process_restarts": restarts,
         "status_polls": percentiles([s for _t, s in by_name["status"]]),
+        # The API's own time per poll (its Server-Timing header): what the clients saw, less their own
+        # waiting for the CPU they share with the server on this machine.
+        "status_polls_server_side": percentiles(server_status),
+        # When the slowest 1 % happened, seconds after the clients started (a start-up transient or not).
+        "slowest_polls_at_s": sorted(round(at - started, 1) for at, s in sorted(
+            by_name["status"], key=lambda p: -p[1])[:max(1, len(by_name["status"]) // 100)]),
         "send_tts": {**percentiles([s for _t, s in by_name["send_tts"]]),
                      "first_calls_cold_s": [round(s, 2) for s in first_tts]},
         "lang_classify": percentiles([s for _t, s in by_name["lang_classify"]]),

@@ -132,8 +132,9 @@ class Settings(BaseSettings):
     # (http://host:port or unix:///path) to use one running elsewhere (`videotwin model-server`).
     model_server_url: str | None = None
     # It keeps these models loaded from the start, synthesises speech on this many threads at once
-    # (quick calls such as language detection have a lane of their own, so they never wait behind
-    # speech), and answers "busy" (503) rather than let more than model_server_queue calls wait.
+    # (each with its share of the cores), with quick calls such as language detection on a lane of
+    # their own so they never wait behind speech, and answers "busy" (503) rather than let more than
+    # model_server_queue calls wait.
     model_server_keep_warm: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["langid", "piper"])
     model_server_threads: int = Field(default=2, ge=1, le=64)
     model_server_queue: int = Field(default=32, ge=0)

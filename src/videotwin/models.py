@@ -38,10 +38,11 @@ def register_shipped(registry: ModelRegistry) -> None:
         registry.register(model.NAME, model)
 
 
-def build_models(settings: Settings) -> ModelRegistry:
-    """The registry of a process that runs models: the shipped ones, then each plugin's."""
+def build_models(settings: Settings, threads: int | None = None) -> ModelRegistry:
+    """The registry of a process that runs models: the shipped ones, then each plugin's. `threads`:
+    CPU threads per model call (default: settings.model_threads, else every core)."""
     registry = ModelRegistry(cache_dir=settings.models_dir, device=settings.model_device,
-                             threads=settings.model_threads, idle_seconds=settings.model_idle_seconds)
+                             threads=threads or settings.model_threads, idle_seconds=settings.model_idle_seconds)
     register_shipped(registry)
     for module_name in settings.plugins:
         hook = getattr(importlib.import_module(module_name), PLUGIN_HOOK, None)

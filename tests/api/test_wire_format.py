@@ -23,6 +23,8 @@ def test_success_answers_carry_code_zero_data_and_a_trace_id(client, alice):
     assert resp.status_code == 200
     assert body["code"] == 0 and body["data"] == {"coins": 1000, "diamonds": 5}
     assert uuid.UUID(body["trace_id"]) and resp.headers["x-trace-id"] == body["trace_id"]
+    took = resp.headers["server-timing"]  # the server's own time, for operators and the load benchmark
+    assert took.startswith("app;dur=") and 0 <= float(took.split("dur=")[1]) < 10_000
 
 
 def test_malformed_json_is_a_400_that_says_so(client, admin_token):

@@ -1,8 +1,10 @@
-"""Pure ASGI middleware: a trace id on every request, and a cap on JSON body size."""
+"""Pure ASGI middleware: a trace id and the server's own time on every request, and a cap on JSON
+body size."""
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -12,9 +14,9 @@ from videotwin.storage.signing import FILES_PATH
 
 
 class TraceAndLimit:
-    """Sets request.state.trace_id and refuses JSON bodies over `max_body_bytes` with a clear 400.
-
-    Uploads under /files/ stream to storage and enforce their own, larger limit."""
+    """Sets request.state.trace_id (also the X-Trace-Id header), says how long the server took until
+    it started answering (Server-Timing: app;dur=<ms>), and refuses JSON bodies over `max_body_bytes`
+    with a clear 400. Uploads under /files/ stream to storage and enforce their own, larger limit."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -26,10 +28,13 @@ class TraceAndLimit:
             return
         trace = uuid.uuid4().hex
         scope.setdefault("state", {})["trace_id"] = trace
+        started = time.perf_counter()
 
         async def send_with_trace(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"x-trace-id", trace.encode()))
+                took_ms = (time.perf_counter() - started) * 1000
+                message.setdefault("headers", []).extend([
+                    (b"x-trace-id", trace.encode()), (b"server-timing", f"app;dur={took_ms:.1f}".encode())])
             await send(message)
 
         if scope["path"].startswith(FILES_PATH) or scope["method"] in ("GET", "HEAD", "OPTIONS"):

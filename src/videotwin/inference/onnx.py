@@ -33,5 +33,8 @@ def make_session(path: Path | str, env: ModelEnv, threads: int | None = None) ->
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads or env.threads
     opts.inter_op_num_threads = 1
+    # Idle worker threads sleep instead of spinning: on a shared machine a spinning thread takes CPU
+    # from the API and the renders for nothing.
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.log_severity_level = 3  # errors only
     return ort.InferenceSession(str(path), sess_options=opts, providers=providers(env.device))

@@ -84,12 +84,13 @@ def create_model_app(settings: Settings, models: ModelRegistry, warm: list[str] 
     app = FastAPI(title="videotwin model server", openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
     # Speech takes seconds of CPU; a language detection milliseconds: each has its own lane, so a
     # quick call never waits behind a long one.
-    heavy = anyio.CapacityLimiter(settings.model_server_threads)
+    threads = settings.model_server_threads
+    heavy = anyio.CapacityLimiter(threads)
     quick = anyio.CapacityLimiter(QUICK_LANE_THREADS)
     waiting = {"calls": 0}  # admitted calls not yet answered (running or waiting for a thread)
 
     async def run_model(lane: anyio.CapacityLimiter, fn, *args):
-        if waiting["calls"] >= settings.model_server_threads + QUICK_LANE_THREADS + settings.model_server_queue:
+        if waiting["calls"] >= threads + QUICK_LANE_THREADS + settings.model_server_queue:
             raise _Refused(503, "the model server is busy; try again in a few seconds")
         waiting["calls"] += 1
         try:
@@ -147,7 +148,9 @@ def run_model_server(settings: Settings, log_level: str = "info") -> None:
 
     if settings.model_server_niceness:
         os.nice(settings.model_server_niceness)
-    models = build_models(settings)
+    # The calls that run side by side share the cores (each one taking every core made them fight).
+    share = max(1, (os.cpu_count() or 1) // settings.model_server_threads)
+    models = build_models(settings, threads=settings.model_threads or share)
     models.start_sweeper()
     listen = listen_args(settings.resolved_model_server_url)
     if "uds" in listen:
