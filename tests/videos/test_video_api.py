@@ -326,7 +326,8 @@ def test_videos_go_to_the_users_dedicated_pool_unless_sent_to_the_public_one(env
     assert coins(client, pooled) == 100 - 20  # only the avatar was paid for
 
 
-def test_a_photo_avatar_speaks_too(env, tmp_path):
+@pytest.fixture(scope="module")
+def photo_anchor(env):
     client, acct, _other, rt, worker, media, _anchor_id = env
     fixture("image/i11_man_glasses_sweater_frame.png")
     resp = client.post("/api/v1/userVideoTwin/startTraining", headers=acct.headers,
@@ -337,10 +338,98 @@ def test_a_photo_avatar_speaks_too(env, tmp_path):
         worker.execute(session.get(VideoTwinRow, twin_id).job_id)
     twin = client.get(f"/api/v1/userVideoTwin/{twin_id}", headers=acct.headers).json()["data"]
     assert twin["current_status"] == "completed", twin["failed_message"]
-    video_id = generate(client, acct, anchor_id=twin["anchor_id"], anchor_type=1, resolution=480,
+    return twin["anchor_id"]
+
+
+def test_a_photo_avatar_speaks_too(env, photo_anchor, tmp_path):
+    client, acct, _other, _rt, worker, media, _anchor_id = env
+    video_id = generate(client, acct, anchor_id=photo_anchor, anchor_type=1, resolution=480,
                         audioSrc=f"{media}/audio/a19_en_retalking_1.wav").json()["data"]["_id"]
     worker.execute(video_id)
     done = client.post("/api/v1/video/awsResult", headers=acct.headers, json={"_id": video_id}).json()["data"][0]
     assert done["status"] == "success", done["failed_message"]
     v, a = streams(fetch(client, done["result"], tmp_path / "photo.mp4"))
     assert min(v["width"], v["height"]) == 480 and abs(float(v["duration"]) - float(a["duration"])) <= 0.04
+
+
+@pytest.fixture(scope="module")
+def short_speech(env, tmp_path_factory):
+    """1.2 s of real speech in the store: quick to render many times."""
+    _client, acct, _other, rt, _worker, _media, _anchor_id = env
+    audio = decode(fixture("audio/a19_en_retalking_1.wav"), 16000)[:int(1.2 * 16000)]
+    wav = tmp_path_factory.mktemp("speech") / "short.wav"
+    write_wav(wav, audio, 16000)
+    key = f"{user_prefix(acct.id)}uploads/short.wav"
+    rt.blobs.put_file(key, wav, "audio/wav")
+    return rt.url_for(key)
+
+
+# (canvas fields, resolution): A2E's 853x480 editor with a 270x480 person, the same at 1080 lines, an
+# upright canvas with the person low and to the left, a square one with the person partly off the right.
+LAYOUTS = [
+    ({"web_bg_width": 853, "web_bg_height": 480, "web_people_width": 270, "web_people_height": 480,
+      "web_people_x": 292, "web_people_y": 0}, 480),
+    ({"web_bg_width": 853, "web_bg_height": 480, "web_people_width": 270, "web_people_height": 480,
+      "web_people_x": 292, "web_people_y": 0}, 1080),
+    ({"web_bg_width": 360, "web_bg_height": 640, "web_people_width": 240, "web_people_height": 240,
+      "web_people_x": 10, "web_people_y": 380}, 480),
+    ({"web_bg_width": 500, "web_bg_height": 500, "web_people_width": 300, "web_people_height": 300,
+      "web_people_x": 320, "web_people_y": 100}, 720),
+]
+GREEN = (0, 200, 80)
+
+
+@pytest.mark.parametrize("avatar", ["video", "photo"])
+@pytest.mark.parametrize("background", ["none", "colour", "system", "custom"])
+def test_every_background_and_avatar_kind_renders_the_canvas_as_laid_out(env, photo_anchor, short_speech, tmp_path,
+                                                                       background, avatar):
+    client, acct, _other, _rt, worker, media, video_anchor = env
+    anchor_id = video_anchor if avatar == "video" else photo_anchor
+    extra = {"none": {}, "colour": {"color": "rgba(0,200,80,1)"}}.get(background)
+    if background == "system":
+        extra = {"back_id": client.post("/api/v1/custom_back/allBackground", headers=acct.headers
+                                        ).json()["data"][0]["_id"]}
+    elif background == "custom":
+        extra = {"custom_back_id": client.post("/api/v1/custom_back/add", headers=acct.headers, json={
+            "img_url": f"{media}/image/i07_woman_yellow_bg.jpg"}).json()["data"]["_id"]}
+    # Each combination gets one of the layouts (each layout is used with a video and a photo avatar).
+    index = ["none", "colour", "system", "custom"].index(background) + (avatar == "photo")
+    for fields, resolution in (LAYOUTS[index % 4],):
+        resp = generate(client, acct, anchor_id=anchor_id, anchor_type=1, audioSrc=short_speech,
+                        resolution=resolution, **fields, **extra)
+        assert resp.status_code == 200, resp.text
+        worker.execute(resp.json()["data"]["_id"])
+        done = client.post("/api/v1/video/awsResult", headers=acct.headers,
+                           json={"_id": resp.json()["data"]["_id"]}).json()["data"][0]
+        assert done["status"] == "success", done["failed_message"]
+        out = fetch(client, done["result"], tmp_path / "out.mp4")
+        v, a = streams(out)
+        assert abs(float(v["duration"]) - float(a["duration"])) <= 0.05
+        frame = next(iter(video.frames(out))).astype(int)
+        if background == "none":
+            # No background to place the person on: the avatar's own frame at the resolution, and a note.
+            assert min(v["width"], v["height"]) == resolution
+            assert any("web_bg" in n and "ignored" in n for n in done["notes"]), done["notes"]
+            continue
+        assert done["notes"] == []
+        w, h = fields["web_bg_width"], fields["web_bg_height"]
+        k = v["width"] / w
+        assert min(v["width"], v["height"]) == resolution and abs(v["height"] - h * k) <= 2
+        x, y, bw, bh = (fields[f"web_people_{n}"] for n in ("x", "y", "width", "height"))
+        box = (int(x * k), int(y * k), int(min(x + bw, w) * k), int(min(y + bh, h) * k))
+        outside = np.ones(frame.shape[:2], bool)
+        outside[box[1]:box[3], box[0]:box[2]] = False
+        expected = cv2.cvtColor(cv2.imread(str(fetch(client, done["result_bg_url"], tmp_path / "bg.jpg"))),
+                                cv2.COLOR_BGR2RGB).astype(int)
+        assert expected.shape == frame.shape
+        if background == "colour":
+            assert np.abs(expected[outside] - GREEN).max() < 3
+        # Outside the person's box: the background; inside it: someone who is not the background, down to
+        # the box's floor (the avatar stands on it).
+        assert np.abs(frame[outside] - expected[outside]).mean() < 12
+        person = np.abs(frame - expected).max(axis=2) > 40
+        rows, cols = np.nonzero(person)
+        assert person[box[1]:box[3], box[0]:box[2]].sum() > 0.08 * (box[2] - box[0]) * (box[3] - box[1])
+        assert person[outside].mean() < 0.01
+        assert rows.max() >= box[3] - 6
+        assert box[0] - 4 <= np.percentile(cols, 1) <= np.percentile(cols, 99) <= box[2] + 4

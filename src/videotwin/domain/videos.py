@@ -22,6 +22,7 @@ from videotwin.domain.tasks import Submission
 from videotwin.errors import BadInput
 from videotwin.ids import is_id
 from videotwin.media import colour
+from videotwin.media.layout import layout, visible_share
 from videotwin.pipelines import video_generate
 from videotwin.pipelines.video_generate import Anchor, Canvas, CaptionStyle, ColourBackground, ImageBackground, Voice
 from videotwin.speech import scripts, voices
@@ -36,6 +37,9 @@ MAX_TITLE_CHARS = 40
 MAX_TEXT_CHARS = 5000
 # A2E's error code for both background ids in one request.
 CODE_BOTH_BACKGROUNDS = 30005
+# Canvas fields place the matted person on a background; with none, the avatar's own frame is the video.
+CANVAS_WITHOUT_BACKGROUND = ("web_bg_*/web_people_*: ignored, there is no background (back_id, custom_back_id or "
+                             "color) to place the person on; the video is the avatar's own frame at the resolution")
 # The person box must keep at least this share of its area inside the canvas.
 MIN_PERSON_INSIDE_SHARE = 0.5
 # Canvas shape limits: at most this elongated, and the person's box at least this share of each side.
@@ -43,10 +47,31 @@ MAX_CANVAS_ASPECT = 4.0
 MIN_PERSON_SHARE = 0.1
 # The canvas may be at most this many times the output resolution in editor units (a sanity bound).
 MAX_CANVAS_UNITS = 10_000
-CAPTION_FIELDS = ("font_family", "font_size", "color", "stroke_color", "stroke_width", "background_color",
-                  "subtitle_position", "language")
 DEFAULT_CAPTION = {"font_size": 0.05, "color": "rgba(255,255,255,1)", "stroke_color": "rgba(0,0,0,1)",
                    "stroke_width": 0.08, "background_color": "rgba(0,0,0,0)", "subtitle_position": 0.85}
+# captionAlign keys: A2E's (ASS style names) and our own, -> the style field each sets.
+CAPTION_KEYS = {
+    "PrimaryColour": "color", "OutlineColour": "stroke_color", "BackColour": "shadow_color",
+    "TitleBoxColour": "title_background", "FontName": "font_family", "Fontsize": "font_px_at_1080",
+    "BorderStyle": "border_style", "subtitle_position": "subtitle_position", "title": "title", "language": "language",
+    "color": "color", "stroke_color": "stroke_color", "background_color": "background_color",
+    "font_family": "font_family", "font_size": "font_size", "stroke_width": "stroke_width",
+}
+COLOUR_STYLES = ("color", "stroke_color", "background_color", "shadow_color", "title_background")
+# Number ranges: a share of the frame's shorter side (font_size <= 1; above 1: pixels), Fontsize in
+# pixels of a 1080-line frame (A2E's reference; scaled to the output), stroke as a share of the font.
+NUMBER_STYLES = {"font_size": (0.01, 200.0), "font_px_at_1080": (4.0, 400.0), "stroke_width": (0.0, 0.5),
+                 "subtitle_position": (0.0, 1.0)}
+FONT_REFERENCE_LINES = 1080
+DEFAULT_BOX_COLOUR = "rgba(0,0,0,1)"
+# ASS BorderStyle: 1 outline (+ shadow in BackColour), 3 an opaque box (in OutlineColour).
+BORDER_OUTLINE, BORDER_BOX = 1, 3
+MAX_CAPTION_TEXT_CHARS = {"title": 200, "font_family": 64, "language": 16}
+# Languages Whisper knows (caption timing listens in this language).
+CAPTION_LANGUAGES = frozenset(
+    "af am ar as az ba be bg bn bo br bs ca cs cy da de el en es et eu fa fi fo fr gl gu ha haw he hi hr ht hu hy "
+    "id is it ja jw ka kk km kn ko la lb ln lo lt lv mg mi mk ml mn mr ms mt my ne nl nn no oc pa pl ps pt ro ru sa "
+    "sd si sk sl sn so sq sr su sv sw ta te tg th tk tl tr tt uk ur uz vi yi yo zh yue".split())
 
 
 class BothBackgrounds(BadInput):
@@ -134,7 +159,7 @@ def _blank(value: str | None) -> str | None:
 def _canvas(fields: dict[str, float | None] | None) -> Canvas | None:
     """The editor's canvas and the person's box on it, checked; None when not given."""
     fields = {k: v for k, v in (fields or {}).items() if v is not None}
-    if not fields:
+    if not any(fields.values()):  # nothing, or all zeros: A2E's way of saying "no layout"
         return None
     for name, value in fields.items():
         if not 0 <= value <= MAX_CANVAS_UNITS:
@@ -163,31 +188,71 @@ def _canvas(fields: dict[str, float | None] | None) -> Canvas | None:
     return Canvas(width=w, height=h, people=(x, y, pw, ph))
 
 
-def _captions(align: dict[str, Any] | None) -> CaptionStyle:
-    style = dict(DEFAULT_CAPTION)
-    for name, value in (align or {}).items():
-        field = f"captionAlign.{name}"
-        if name not in CAPTION_FIELDS:
-            raise BadInput(field, f"is not a caption setting; accepted: {', '.join(CAPTION_FIELDS)}")
-        if value is None:
-            continue
-        if name in ("color", "stroke_color", "background_color"):
-            if not isinstance(value, str):
-                raise BadInput(field, "expected a colour string such as rgba(255,255,255,1)")
-            style[name] = value
-            parse_colour(value, field)
-        elif name in ("font_size", "stroke_width", "subtitle_position"):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise BadInput(field, f"{value!r} is not a number")
-            limits = {"font_size": (0.01, 200), "stroke_width": (0, 0.5), "subtitle_position": (0, 1)}[name]
-            if not limits[0] <= value <= limits[1]:
-                raise BadInput(field, f"{value} is outside {limits[0]}-{limits[1]}")
-            style[name] = float(value)
-        elif not isinstance(value, str) or len(value) > 64:
-            raise BadInput(field, "expected a short string")
-        else:
-            style[name] = value
-    return CaptionStyle(**style)
+def _caption_value(name: str, key: str, value: Any) -> Any:
+    """One captionAlign value, checked for the style field it sets."""
+    field = f"captionAlign.{key}"
+    if name in COLOUR_STYLES:
+        if not isinstance(value, str):
+            raise BadInput(field, f"{value!r} is not a colour; expected a string such as rgba(255,255,255,1) or "
+                                  "&H00FFFFFF")
+        return "rgba({},{},{},{:g})".format(*parse_colour(value, field))
+    if name in NUMBER_STYLES:
+        low, high = NUMBER_STYLES[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise BadInput(field, f"{value!r} is not a number; expected {low:g}-{high:g}")
+        if not low <= value <= high:
+            raise BadInput(field, f"{value:g} is outside {low:g}-{high:g}")
+        return float(value)
+    if name == "border_style":
+        if value not in (BORDER_OUTLINE, BORDER_BOX) or isinstance(value, bool):
+            raise BadInput(field, f"{value!r} is not 1 (outline and shadow) or 3 (a box behind the text)")
+        return value
+    limit = MAX_CAPTION_TEXT_CHARS[name]
+    if not isinstance(value, str) or len(value) > limit:
+        raise BadInput(field, f"expected a string of at most {limit} characters")
+    if name == "language":
+        base = value.strip().replace("_", "-").split("-")[0].lower()
+        if base and base not in CAPTION_LANGUAGES:
+            raise BadInput(field, f"{value!r} is not a language code such as en, en-US, zh-CN or ja")
+        return base or None
+    return value
+
+
+def check_person_on_canvas(canvas: Canvas, native: tuple[int, int], resolution: int) -> None:
+    """The avatar keeps its shape inside its box, standing on the box's floor: at least half of it must
+    then be on the canvas (a box half off the canvas can still put the whole avatar off it)."""
+    frame = layout(native, resolution, (canvas.width, canvas.height), canvas.people)
+    share = visible_share(frame)
+    if share < MIN_PERSON_INSIDE_SHARE:
+        x, y, pw, ph = canvas.people
+        raise BadInput("web_people_y", f"the avatar, as large as fits its {pw:g}x{ph:g} box at {x:g},{y:g} and "
+                                       f"standing on its floor, would be {share:.0%} on the {canvas.width:g}x"
+                                       f"{canvas.height:g} canvas; at least half of it must be")
+
+
+def _captions(align: dict[str, Any] | None) -> tuple[CaptionStyle, list[str]]:
+    """captionAlign -> the caption style, and notes about keys that were ignored. A2E's keys and our own
+    names both work; an unknown key is ignored (a client must not break when A2E adds one)."""
+    given: dict[str, Any] = {}
+    notes, unknown = [], []
+    for key, value in (align or {}).items():
+        name = CAPTION_KEYS.get(key)
+        if name is None:
+            unknown.append(key)
+        elif value is not None and value != "":
+            given[name] = _caption_value(name, key, value)
+    if unknown:
+        notes.append(f"captionAlign: ignored {', '.join(sorted(unknown))} (not a caption setting here; known: "
+                     f"{', '.join(CAPTION_KEYS)})")
+    style = {**DEFAULT_CAPTION, **{k: v for k, v in given.items() if k in CaptionStyle.model_fields}}
+    if "font_px_at_1080" in given and "font_size" not in given:
+        style["font_size"] = given["font_px_at_1080"] / FONT_REFERENCE_LINES
+    if given.get("border_style") == BORDER_BOX:
+        # ASS draws the opaque box in the outline colour, and no outline around the glyphs.
+        if "background_color" not in given:
+            style["background_color"] = given.get("stroke_color", DEFAULT_BOX_COLOUR)
+        style["stroke_width"] = 0.0
+    return CaptionStyle(**style), notes
 
 
 def _anchor_inputs(session: Session, anchor: avatars.Anchor) -> Anchor:
@@ -268,12 +333,21 @@ def submission(services: Services, owner_id: str, req: GenerateRequest) -> Submi
             background = ColourBackground(rgba=parse_colour(color, "color"))
         queue = _pool(session, services, owner_id, req.public_pool)
         anchor_inputs = _anchor_inputs(session, anchor)
+    if canvas is not None and canvas.people and anchor_inputs.width and anchor_inputs.height:
+        check_person_on_canvas(canvas, (anchor_inputs.width, anchor_inputs.height), req.resolution)
     voice = _voice(services, owner_id, text, _blank(req.custom_voice), anchor.gender) if text is not None else None
+    notes: list[str] = []
+    if canvas is not None and background is None:
+        canvas = None
+        notes.append(CANVAS_WITHOUT_BACKGROUND)
+    caption_style = None
+    if req.captions:
+        caption_style, caption_notes = _captions(req.caption_align)
+        notes += caption_notes
     inputs = video_generate.Inputs(
         anchor=anchor_inputs, anchor_type=anchor.anchor_type, audio_url=audio_src, text=text, voice=voice,
-        resolution=req.resolution, background=background, canvas=canvas,
-        captions=_captions(req.caption_align) if req.captions else None,
-        max_audio_seconds=services.settings.max_video_audio_seconds)
+        resolution=req.resolution, background=background, canvas=canvas, captions=caption_style,
+        max_audio_seconds=services.settings.max_video_audio_seconds, notes=tuple(notes))
     return Submission(inputs=inputs, name=title, queue=queue, webhook_url=req.webhook_url,
                       webhook_token=req.webhook_token)
 

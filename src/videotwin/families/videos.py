@@ -42,6 +42,7 @@ def video_out(v: videos.Video, url_for: UrlFor) -> VideoOut:
         result_people_url=url_or_none(url_for, files and files.people),
         result_bg_url=url_or_none(url_for, files and files.bg),
         duration=result.duration if result else None, isToPublicPool=v.job.queue == DEFAULT_QUEUE,
+        notes=list(inputs.notes),
         **task_fields(v.job, v.created_at))
 
 

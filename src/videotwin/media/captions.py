@@ -33,6 +33,11 @@ LINE_WIDTH_SHARE = 0.88
 # A cue stays up this long after its last word unless the next one starts sooner.
 HOLD_SECONDS = 0.4
 LINE_SPACING = 1.2
+# A title (captionAlign.title) sits this far down the frame (vertical centre), in at most this many lines.
+TITLE_POSITION = 0.08
+MAX_TITLE_LINES = 2
+# A drop shadow is offset by this share of the font size (at least one pixel).
+SHADOW_OFFSET_SHARE = 0.06
 SENTENCE_END = re.compile(r"[.!?。！？…]$")
 
 
@@ -52,6 +57,7 @@ class Style:
     background: tuple[int, int, int, int]
     position: float  # vertical centre of the cue, 0 top .. 1 bottom
     language: str
+    shadow: tuple[int, int, int, int] = (0, 0, 0, 0)  # drawn under the glyphs, offset down-right
 
 
 def _no_spaces(language: str) -> bool:
@@ -185,6 +191,18 @@ def cues(words: list[Word], style: Style, frame_width: int) -> list[Cue]:
     return held
 
 
+def title_cue(text: str, style: Style, frame_width: int) -> Cue:
+    """A title: the text wrapped to fit the frame (at most MAX_TITLE_LINES lines), shown throughout."""
+    f = font(style.language, style.font_px)
+    max_px = LINE_WIDTH_SHARE * frame_width - 2 * style.stroke_px
+    lines: list[list[str]] = [[]]
+    for token in tokens(text):
+        if lines[-1] and f.getlength(_join(lines[-1] + [token], style.language)) > max_px:
+            lines.append([])
+        lines[-1].append(token)
+    return Cue(tuple(_join(line, style.language) for line in lines[:MAX_TITLE_LINES]), 0.0, float("inf"))
+
+
 class Burner:
     """Draws the cue showing at each moment onto frames (each cue is drawn once, then reused)."""
 
@@ -203,6 +221,11 @@ class Burner:
         h = line_h * len(cue.lines) + 2 * pad
         img = Image.new("RGBA", (w, h), s.background)
         draw = ImageDraw.Draw(img)
+        if s.shadow[3] > 0:
+            d = max(1, round(s.font_px * SHADOW_OFFSET_SHARE))
+            for i, line in enumerate(cue.lines):
+                draw.text(((w - widths[i]) / 2 + d, pad + i * line_h + d), line, font=f, fill=s.shadow,
+                          stroke_width=s.stroke_px, stroke_fill=s.shadow)
         for i, line in enumerate(cue.lines):
             draw.text(((w - widths[i]) / 2, pad + i * line_h), line, font=f, fill=s.color,
                       stroke_width=s.stroke_px, stroke_fill=s.stroke_color)

@@ -57,6 +57,13 @@ def layout(native: tuple[int, int], resolution: int, canvas: tuple[float, float]
     return Layout((cw, ch), (pw, ph), (px, py))
 
 
+def visible_share(frame: Layout) -> float:
+    """The share of the person's area that lies on the canvas."""
+    (cw, ch), (pw, ph), (x, y) = frame.canvas, frame.person, frame.box
+    inside = max(0, min(x + pw, cw) - max(x, 0)) * max(0, min(y + ph, ch) - max(y, 0))
+    return inside / (pw * ph)
+
+
 def place(person: np.ndarray, alpha: np.ndarray, background: np.ndarray, box: tuple[int, int]) -> np.ndarray:
     """The matted person on the background at `box` (clipped to the canvas)."""
     out = background.copy()

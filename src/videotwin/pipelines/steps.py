@@ -4,9 +4,9 @@ render loop that puts them together and encodes the video."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -155,10 +155,15 @@ class CaptionLook:
     background_color: str
     subtitle_position: float  # 0 top .. 1 bottom
     language: str | None
+    shadow_color: str = "rgba(0,0,0,0)"
+    title: str | None = None  # shown at the top for the whole video
+    title_background: str = "rgba(0,0,0,0.5)"
 
 
-def caption_burner(ctx: JobContext, speech: Speech, look: CaptionLook, size: tuple[int, int]) -> captions.Burner:
-    """Captions timed by Whisper's word timestamps (the known text, when there is one, aligned to them)."""
+def caption_burners(ctx: JobContext, speech: Speech, look: CaptionLook, size: tuple[int, int]
+                    ) -> list[captions.Burner]:
+    """Captions timed by Whisper's word timestamps (the known text, when there is one, aligned to them),
+    and the title line if there is one."""
     language = look.language or speech.language
     with ctx.models.use(Whisper) as whisper:
         heard = whisper.transcribe(speech.audio16, language=language, word_timestamps=True)
@@ -169,8 +174,13 @@ def caption_burner(ctx: JobContext, speech: Speech, look: CaptionLook, size: tup
                            stroke_color=colour.rgba8(look.stroke_color),
                            stroke_px=int(round(look.stroke_width * font_px)),
                            background=colour.rgba8(look.background_color),
-                           position=float(look.subtitle_position), language=language or "en")
-    return captions.Burner(captions.cues(timed, style, size[0]), style, size)
+                           position=float(look.subtitle_position), language=language or "en",
+                           shadow=colour.rgba8(look.shadow_color))
+    burners = [captions.Burner(captions.cues(timed, style, size[0]), style, size)]
+    if look.title and look.title.strip():
+        title_style = replace(style, background=colour.rgba8(look.title_background), position=captions.TITLE_POSITION)
+        burners.append(captions.Burner([captions.title_cue(look.title, title_style, size[0])], title_style, size))
+    return burners
 
 
 def save_jpeg(rgb: np.ndarray, path: Path, quality: int = BACKGROUND_JPEG_QUALITY) -> Path:
@@ -183,11 +193,12 @@ def save_jpeg(rgb: np.ndarray, path: Path, quality: int = BACKGROUND_JPEG_QUALIT
 
 def render(ctx: JobContext, speaker: Speaker, z: np.ndarray, speech: Speech, dest: Path, *,
            layout: Layout | None = None, background: np.ndarray | None = None,
-           burner: captions.Burner | None = None, people: Path | None = None,
+           overlays: Sequence[captions.Burner] = (), people: Path | None = None,
            progress: Callable[[float], None] = lambda _f: None) -> None:
     """The avatar saying `speech` (mouth openings z, one per frame) into `dest` (H.264 + AAC). With a
     background: the person is matted and placed on it at the layout's box, and their own video before
-    matting goes to `people`. Frames stream from decoder to encoder: memory stays bounded."""
+    matting goes to `people`; overlays (captions, a title) are drawn last. Frames stream from decoder
+    to encoder: memory stays bounded."""
     layout = layout or Layout.native(speaker.size)
     enc = video.Encoder(dest, layout.canvas, speaker.fps, audio=speech.path, frames=len(z))
     people_enc = None
@@ -204,8 +215,8 @@ def render(ctx: JobContext, speaker: Speaker, z: np.ndarray, speech: Speech, des
                     if people_enc is not None:
                         people_enc.write(person)
                     frame = place(person, matter.alpha(person), background, layout.box)
-                if burner is not None:
-                    frame = burner.apply(frame, t / speaker.fps)
+                for overlay in overlays:
+                    frame = overlay.apply(frame, t / speaker.fps)
                 enc.write(frame)
     finally:
         enc.close()

@@ -78,14 +78,19 @@ class Canvas(Part):
 
 
 class CaptionStyle(Part):
+    """How captions look, already resolved from A2E's keys (domain/videos.py): colours as rgba()."""
+
     font_size: float
     color: str
     stroke_color: str
     stroke_width: float
-    background_color: str
+    background_color: str  # the box behind each cue (transparent: no box)
     subtitle_position: float
     font_family: str | None = None
     language: str | None = None
+    shadow_color: str = "rgba(0,0,0,0)"  # a drop shadow under the glyphs (transparent: none)
+    title: str | None = None  # a line shown at the top for the whole video
+    title_background: str = "rgba(0,0,0,0.5)"
 
 
 class Inputs(JobInputs):
@@ -99,6 +104,7 @@ class Inputs(JobInputs):
     canvas: Canvas | None = None
     captions: CaptionStyle | None = None
     max_audio_seconds: float = 1800.0
+    notes: tuple[str, ...] = ()  # what was accepted but not used (shown on the record)
 
 
 class VideoFiles(Part):
@@ -129,7 +135,7 @@ def run(ctx: JobContext, inputs: Inputs) -> Outputs:
                    canvas.people if canvas else None)
     n_frames = max(1, math.ceil(speech.seconds * speaker.fps))
     z = steps.mouth_motion(ctx, speech, speaker.fps, n_frames, inputs.anchor.model)
-    burner = steps.caption_burner(ctx, speech, _look(inputs), frame.canvas) if inputs.captions else None
+    overlays = steps.caption_burners(ctx, speech, _look(inputs), frame.canvas) if inputs.captions else []
     ctx.progress(0.15)
 
     background = None
@@ -138,7 +144,7 @@ def run(ctx: JobContext, inputs: Inputs) -> Outputs:
     elif isinstance(inputs.background, ColourBackground):
         background = steps.background_colour(inputs.background.rgba, frame.canvas)
     out, people = ctx.workdir / "video.mp4", ctx.workdir / "people.mp4"
-    steps.render(ctx, speaker, z, speech, out, layout=frame, background=background, burner=burner,
+    steps.render(ctx, speaker, z, speech, out, layout=frame, background=background, overlays=overlays,
                  people=people if background is not None else None, progress=ctx.span(0.15, 0.95))
 
     ctx.progress(COPY_PROGRESS)
@@ -155,7 +161,7 @@ def _look(inputs: Inputs) -> steps.CaptionLook:
     c = inputs.captions
     language = c.language or (inputs.voice.language if inputs.voice else None)
     return steps.CaptionLook(c.font_size, c.color, c.stroke_color, c.stroke_width, c.background_color,
-                             c.subtitle_position, language)
+                             c.subtitle_position, language, c.shadow_color, c.title, c.title_background)
 
 
 PIPELINE = Pipeline(KIND, Inputs, Outputs, run)

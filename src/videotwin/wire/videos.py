@@ -72,6 +72,8 @@ class VideoOut(TaskFields):
     result_bg_url: str | None = Field(description="with a background: the background as used")
     duration: float | None
     isToPublicPool: bool
+    notes: list[str] = Field(default=[], description="what was accepted but not used, e.g. unknown captionAlign "
+                                                     "keys or canvas fields without a background")
 
 
 class BackgroundOut(Out):
