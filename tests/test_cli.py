@@ -123,3 +123,52 @@ def test_an_operator_adds_a_system_avatar_every_user_sees(tmp_path):
         seen = avatars.anchors(session, user.id)
     assert [(a.name, a.anchor_type) for a in seen] == [("Blue", avatars.SYSTEM)]
     rt.close()
+
+
+def test_add_system_avatar_reports_the_real_outcome_when_a_running_worker_takes_the_job(tmp_path, monkeypatch,
+                                                                                       capsys):
+    """`serve`'s worker may take the making before the command does: the command waits for that job's
+    outcome (not an empty error), and asking again for the same name never makes a second avatar."""
+    import threading
+    import time
+
+    from tests.support.fixtures import fixture
+    from videotwin import cli
+    from videotwin.bootstrap import ensure_admin, migrate
+    from videotwin.db.tables import VideoTwinRow
+    from videotwin.domain import tasks
+    from videotwin.families.index import worker_pipelines
+    from videotwin.worker.worker import Worker
+
+    clip = fixture("video/v05_woman_bluebg.mp4")
+    settings = make_settings(tmp_path, min_training_seconds=5)
+    migrate(settings)
+    rt = build_runtime(settings, models=True)
+    ensure_admin(rt)
+    other_worker = Worker(rt, worker_pipelines(settings.plugins))
+    real_start = tasks.start
+
+    def start_and_let_the_running_worker_take_it(*args, **kwargs):
+        record = real_start(*args, **kwargs)
+        threading.Thread(target=other_worker.execute, args=(record.job.id,), daemon=True).start()
+        while jobs_status(rt, record.job.id) == jobs.QUEUED:
+            time.sleep(0.01)
+        return record
+
+    monkeypatch.setattr(tasks, "start", start_and_let_the_running_worker_take_it)
+    args = cli.build_parser().parse_args(["admin", "add-system-avatar", str(clip), "--name", "Blue"])
+    assert cli._add_system_avatar(settings, args) == 0
+    out = capsys.readouterr()
+    assert "ready: anchor_id" in out.out and "error" not in out.err, out
+    # Again, with nothing taking the job: the avatar of that name is reported, not made twice.
+    monkeypatch.setattr(tasks, "start", real_start)
+    assert cli._add_system_avatar(settings, args) == 0
+    assert "exists already" in capsys.readouterr().out
+    with rt.db.read() as session:
+        assert session.query(VideoTwinRow).filter(VideoTwinRow.system.is_(True)).count() == 1
+    rt.close()
+
+
+def jobs_status(rt, job_id: str) -> str:
+    with rt.db.read() as session:
+        return jobs.get_any(session, job_id).status

@@ -202,8 +202,17 @@ def cmd_admin(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+# add-system-avatar: how often it looks at a making another worker took, and says it is still going.
+SYSTEM_AVATAR_POLL_SECONDS = 1.0
+SYSTEM_AVATAR_REPORT_SECONDS = 30.0
+
+
 def _add_system_avatar(settings: Settings, args: argparse.Namespace) -> int:
-    """Make an avatar every user can use (anchor_type 0) from a video file, right here."""
+    """Make an avatar every user can use (anchor_type 0) from a video file. A system avatar's name is
+    its identity: asked again for a name that exists, the command reports that avatar (waiting for it
+    if it is still being made) instead of making a second; one that failed is replaced. The making is
+    one job: run here, or by a running `serve`'s worker if it took the job first; either way the
+    command waits for the job's real outcome."""
     from pathlib import Path
 
     from sqlalchemy import select
@@ -227,29 +236,59 @@ def _add_system_avatar(settings: Settings, args: argparse.Namespace) -> int:
     try:
         with runtime.db.read() as session:
             admin_id = session.scalar(select(UserRow.id).where(UserRow.is_admin.is_(True)).order_by(UserRow.created_at))
+            existing = avatars.system_avatar_named(session, args.name)
         if admin_id is None:
             print("error: no administrator yet; run `videotwin serve` once first", file=sys.stderr)
             return 2
-        content_type = {".mov": "video/quicktime"}.get(path.suffix.lower(), "video/mp4")
-        key = f"{user_prefix(admin_id)}uploads/system-avatars/{new_id()}{extension_for(content_type)}"
-        runtime.blobs.put_file(key, path, content_type)
-        submission = avatars.submission(runtime, name=args.name, gender=args.gender, video_url=runtime.url_for(key),
-                                        image_url=None, system=True)
-        twin = tasks.start(runtime, avatar_family.FAMILY, admin_id, submission, charge=False)
-        # Made here and now (not left to a worker), so the operator sees the result at once.
-        Worker(runtime, worker_pipelines(settings.plugins)).execute(twin.job.id)
-        with runtime.db.read() as session:
-            job = jobs.get_any(session, twin.job.id)
+        if existing is not None and existing.job.status == jobs.SUCCEEDED:
+            print(f"system avatar {args.name!r} exists already: anchor_id {existing.anchor_id} (remove it first "
+                  "to make it again)")
+            return 0
+        if existing is not None and existing.job.status in jobs.FINISHED:  # failed or cancelled: replace it
+            tasks.delete(runtime, avatar_family.FAMILY, existing.owner_id, existing.id)
+            existing = None
+        if existing is None:
+            content_type = {".mov": "video/quicktime"}.get(path.suffix.lower(), "video/mp4")
+            key = f"{user_prefix(admin_id)}uploads/system-avatars/{new_id()}{extension_for(content_type)}"
+            runtime.blobs.put_file(key, path, content_type)
+            submission = avatars.submission(runtime, name=args.name, gender=args.gender,
+                                            video_url=runtime.url_for(key), image_url=None, system=True)
+            existing = tasks.start(runtime, avatar_family.FAMILY, admin_id, submission, charge=False)
+            # Made here and now, so the operator sees the result at once (unless a running worker took
+            # the job first: then this finds it taken and waits below).
+            Worker(runtime, worker_pipelines(settings.plugins)).execute(existing.job.id)
+        else:
+            print(f"system avatar {args.name!r} is being made; waiting for it")
+        job = _wait_for_job(runtime, existing.job.id)
         if job.status != jobs.SUCCEEDED:
-            print(f"error: the avatar could not be made: {job.error_message}", file=sys.stderr)
+            reason = job.error_message or f"the making was {job.status}"
+            print(f"error: the avatar could not be made: {reason}", file=sys.stderr)
             return 2
-        print(f"system avatar {args.name!r} ready: anchor_id {twin.anchor_id}")
+        print(f"system avatar {args.name!r} ready: anchor_id {existing.anchor_id}")
         return 0
     except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
     finally:
         runtime.close()
+
+
+def _wait_for_job(runtime, job_id: str):
+    """The job once it has ended (whichever worker ran it), saying now and then that it is still going."""
+    import time
+
+    from videotwin.domain import jobs
+
+    last_report = time.monotonic()
+    while True:
+        with runtime.db.read() as session:
+            job = jobs.get_any(session, job_id)
+        if job.finished:
+            return job
+        if time.monotonic() - last_report >= SYSTEM_AVATAR_REPORT_SECONDS:
+            print(f"still being made by a worker: {round(job.progress * 100)} %", flush=True)
+            last_report = time.monotonic()
+        time.sleep(SYSTEM_AVATAR_POLL_SECONDS)
 
 
 def build_parser() -> argparse.ArgumentParser:

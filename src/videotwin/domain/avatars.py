@@ -78,6 +78,15 @@ def twin(session: Session, row: VideoTwinRow, job: Job) -> Twin:
                 history[0].job if history else None, lipsync_models.in_use_of(history))
 
 
+def system_avatar_named(session: Session, name: str) -> Twin | None:
+    """The system avatar of this name (the newest, should there be several from before names were unique)."""
+    row = session.scalar(select(VideoTwinRow).where(VideoTwinRow.system.is_(True), VideoTwinRow.name == name)
+                         .order_by(VideoTwinRow.created_at.desc()).limit(1))
+    if row is None:
+        return None
+    return twin(session, row, jobs.get_any(session, row.job_id))
+
+
 def price(prices: Prices, inputs: avatar_create.Inputs) -> Cost | None:
     """A2E charges avatars from a video in coins and photo avatars in diamonds."""
     if inputs.source_kind == "video":
