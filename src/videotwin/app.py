@@ -13,7 +13,7 @@ from videotwin import __version__
 from videotwin.api import errors
 from videotwin.api.families import family_router
 from videotwin.api.middleware import TraceAndLimit
-from videotwin.api.routes import accounts, avatars, health, jobs, speech, storage, videos
+from videotwin.api.routes import accounts, avatars, health, jobs, quote, speech, storage, videos
 from videotwin.domain import backgrounds
 from videotwin.families.index import FAMILIES
 from videotwin.runtime import Runtime
@@ -48,7 +48,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app)
     # The groups' own routes first: a family's /{_id} routes must not shadow fixed paths beside them.
-    for module in (health, accounts, storage, jobs, speech, avatars, videos):
+    for module in (health, accounts, quote, storage, jobs, speech, avatars, videos):
         app.include_router(module.router)
     for family in FAMILIES:
         app.include_router(family_router(family))

@@ -40,6 +40,9 @@ class Prices(BaseModel):
     lipsync_training_diamonds: int = Field(default=1, ge=0)
     # Coins per avatar video (video/generate); refunded if it fails.
     video_coins: int = Field(default=10, ge=0)
+    # Coins per talking photo / talking video (talkingPhoto/start, talkingVideo/start); refunded if it fails.
+    talking_photo_coins: int = Field(default=10, ge=0)
+    talking_video_coins: int = Field(default=10, ge=0)
 
 
 POOL_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"

@@ -232,3 +232,21 @@ class AvatarVideoRow(TaskRecordColumns, Base):
 
     __tablename__ = "avatar_videos"
     __table_args__ = (Index("ix_avatar_videos_owner_created", "owner_id", "created_at"),)
+
+
+class TalkingPhotoRow(TaskRecordColumns, Base):
+    """A talking photo (talkingPhoto/start). Its inputs, status and result are its job's."""
+
+    __tablename__ = "talking_photos"
+    __table_args__ = (Index("ix_talking_photos_owner_created", "owner_id", "created_at"),)
+
+    name: Mapped[str] = mapped_column(String(128))
+
+
+class TalkingVideoRow(TaskRecordColumns, Base):
+    """A talking video (talkingVideo/start). Its inputs, status and result are its job's."""
+
+    __tablename__ = "talking_videos"
+    __table_args__ = (Index("ix_talking_videos_owner_created", "owner_id", "created_at"),)
+
+    name: Mapped[str] = mapped_column(String(128))

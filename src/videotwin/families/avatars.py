@@ -52,6 +52,8 @@ FAMILY = Family(
         Start(("startTraining",), StartTrainingBody, "Make an avatar from a video (or a photo): returns the "
                                                      "record at once; the preview follows (current_status)"),
         Records("records", filters=STATUS_FILTER, summary="Your avatars, newest first, optionally by status"),
+        Records("userRecords", filters=STATUS_FILTER, summary="Your avatars, newest first (the name A2E's web "
+                                                              "app uses; the same list as records)"),
         Listing("trainingRecords", summary="Avatars being made or trained"),
         Batch(),
         Delete("remove", "Delete the avatar, its anchor, its personalised models and every file (what runs "

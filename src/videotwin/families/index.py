@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from videotwin.families import avatars, lipsync_models, videos, voices
+from videotwin.families import avatars, lipsync_models, talking, videos, voices
 from videotwin.families.base import Family
 from videotwin.pipelines.registry import Pipelines, build_pipelines
 
-FAMILIES: tuple[Family, ...] = (avatars.FAMILY, lipsync_models.FAMILY, voices.FAMILY, videos.FAMILY)
+FAMILIES: tuple[Family, ...] = (avatars.FAMILY, lipsync_models.FAMILY, voices.FAMILY, videos.FAMILY, talking.PHOTO,
+                                talking.VIDEO)
 _BY_KIND = {f.kind: f for f in FAMILIES}
 
 

@@ -53,6 +53,9 @@ class Inputs(JobInputs):
     gender: Literal["female", "male"] = "female"
     # Shortest footage accepted, seconds (settings.min_training_seconds when the avatar was asked for).
     min_seconds: float = 10.0
+    # The preview video; a pipeline that makes the avatar only to speak at once (talking photo/video)
+    # goes without.
+    preview: bool = True
 
 
 Outputs = AvatarPack
@@ -92,15 +95,16 @@ def run(ctx: JobContext, inputs: Inputs) -> AvatarPack:
     base, bank, track_file = ctx.workdir / pack.BASE, ctx.workdir / pack.BANK, ctx.workdir / pack.TRACK
     animate.build_pack_media(source, track, base, bank, progress=ctx.span(0.55, 0.75), on_frame=keep_cover)
     animate.save_track(track, track_file)
-    preview = _preview(ctx, FootageSpeaker(base, bank, track), inputs.gender, ctx.span(0.75, 1.0))
+    preview = _preview(ctx, FootageSpeaker(base, bank, track), inputs.gender, ctx.span(0.75, 1.0)) \
+        if inputs.preview else None
     files = AvatarFiles(
         footage=ctx.store(source, fetched.content_type or "video/mp4",
                           name="footage" + Path(fetched.url.split("?")[0]).suffix[:8]),
         track=ctx.store(track_file, "application/octet-stream"), base=ctx.store(base, "video/mp4"),
         bank=ctx.store(bank, "application/zip"), cover=ctx.store(cover, "image/jpeg"),
-        preview=ctx.store(preview, "video/mp4"))
+        preview=ctx.store(preview, "video/mp4") if preview else None)
     return AvatarPack(files=files, fps=track.fps, frames=track.frames, width=size[0], height=size[1],
-                      duration=round(info.duration, 3), preview_seconds=round(video.probe(preview).duration, 3))
+                      duration=round(info.duration, 3), preview_seconds=_seconds(preview))
 
 
 def _preview(ctx: JobContext, speaker: Speaker, gender: str, progress) -> Path:
@@ -147,14 +151,19 @@ def run_photo(ctx: JobContext, inputs: Inputs) -> AvatarPack:
     track_file = ctx.workdir / pack.TRACK
     animate.save_track(track, track_file)
     cover = steps.save_jpeg(rgb, ctx.workdir / pack.COVER, COVER_JPEG_QUALITY)
-    preview = _preview(ctx, PhotoSpeaker(rgb, obs.landmarks), inputs.gender, ctx.span(0.3, 1.0))
+    preview = _preview(ctx, PhotoSpeaker(rgb, obs.landmarks), inputs.gender, ctx.span(0.3, 1.0)) \
+        if inputs.preview else None
     files = AvatarFiles(
         image=ctx.store(source, fetched.content_type or "image/jpeg",
                         name="portrait" + (Path(fetched.url.split("?")[0]).suffix[:6] or ".jpg")),
         track=ctx.store(track_file, "application/octet-stream"), cover=ctx.store(cover, "image/jpeg"),
-        preview=ctx.store(preview, "video/mp4"))
+        preview=ctx.store(preview, "video/mp4") if preview else None)
     return AvatarPack(files=files, fps=PHOTO_FPS, frames=1, width=size[0], height=size[1],
-                      preview_seconds=round(video.probe(preview).duration, 3))
+                      preview_seconds=_seconds(preview))
+
+
+def _seconds(preview: Path | None) -> float | None:
+    return round(video.probe(preview).duration, 3) if preview else None
 
 
 PIPELINE = Pipeline(KIND, Inputs, AvatarPack, run)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -87,6 +87,11 @@ class JobContext:
     def span(self, start: float, end: float) -> Callable[[float], None]:
         """Progress for one step: its 0..1 mapped onto start..end of the job."""
         return lambda f: self.progress(start + (end - start) * f)
+
+    def step(self, start: float, end: float) -> JobContext:
+        """This context for one step that reports its own 0..1 (another pipeline run as a step): its
+        progress lands on start..end of the job."""
+        return replace(self, report_progress=lambda f: self.report_progress(start + (end - start) * f))
 
     def output_key(self, name: str) -> str:
         """Outputs are per attempt, so a re-run after a crash never mixes with a dead attempt's files."""

@@ -17,7 +17,7 @@ class AvatarFiles(BaseModel):
 
     track: str  # landmarks per frame (pack-size pixels), frame rate, size (lipsync.animate.save_track)
     cover: str  # a calm frame, for listings
-    preview: str  # the avatar saying a sentence
+    preview: str | None = None  # the avatar saying a sentence (not made for a talking photo/video)
     # A video avatar: the footage as sent, its base video and its mouth bank (avatars made before base
     # and bank existed have the footage only; they are built from it when needed).
     footage: str | None = None
