@@ -260,7 +260,7 @@ def test_bad_requests_are_refused_clearly_and_cost_nothing(env, tmp_path):
                           web_bg_height=720, web_people_width=400, web_people_height=400, web_people_x=1200,
                           web_people_y=0), 400, 10001, "web_people_x")
     assert_error(generate(client, acct, anchor_id=anchor_id, anchor_type=1, audioSrc=audio, isCaptionEnabled=True,
-                          captionAlign={"colour": "red"}), 400, 10001, "captionAlign.colour")
+                          captionAlign={"PrimaryColour": "red-ish"}), 400, 10001, "captionAlign.PrimaryColour")
     assert_error(generate(client, acct, anchor_id=anchor_id, anchor_type=1, msg="Привет, как дела?",
                           custom_voice="en-US-joe"), 400, 10001, "msg")
     assert_error(generate(client, acct, anchor_id=anchor_id, anchor_type=1, audioSrc=audio, bogus=1), 400, 10001,
