@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from videotwin.domain import accounts
 from videotwin.domain.accounts import Token, User
-from videotwin.errors import Forbidden, Unauthorized
+from videotwin.errors import BadInput, Forbidden, Unauthorized
 from videotwin.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False, description="An sk_ API token, or a login token from /api/login/account")
@@ -31,6 +31,21 @@ async def run_slow(request: Request, fn: Callable[..., R], *args) -> R:
     """Run blocking work that may take long (network fetches, password hashing) on the slow pool,
     so it never takes the threads that quick requests need."""
     return await anyio.to_thread.run_sync(fn, *args, limiter=request.app.state.slow_limiter)
+
+
+async def single_query_values(request: Request) -> None:
+    """A query parameter an endpoint reads once is given once: `?pageNum=1&pageNum=9` is refused,
+    not read as one of the two. (async: most requests have no query, and this costs them nothing.)"""
+    query = request.query_params
+    given = query.multi_items()
+    if len(given) == len(query):
+        return
+    route = request.scope.get("route")
+    declared = {p.alias for p in getattr(getattr(route, "dependant", None), "query_params", [])}
+    for name in declared:
+        count = sum(1 for key, _ in given if key == name)
+        if count > 1:
+            raise BadInput(name, f"is given {count} times; give it once")
 
 
 @dataclass(frozen=True)

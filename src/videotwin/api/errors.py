@@ -8,7 +8,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from videotwin import errors as de
 
@@ -134,10 +136,21 @@ async def http_handler(request: Request, exc: StarletteHTTPException) -> JSONRes
         msg = f"no endpoint {request.method} {request.url.path}; the list is at /docs"
         return error_response(request, 404, CODE_NOT_FOUND, msg)
     if exc.status_code == 405:
-        msg = f"{request.method} is not allowed on {request.url.path}; the list is at /docs"
-        return error_response(request, 405, CODE_METHOD_NOT_ALLOWED, msg)
+        allowed = allowed_methods(request)
+        msg = f"{request.method} is not allowed on {request.url.path}; it accepts {', '.join(allowed)}"
+        return error_response(request, 405, CODE_METHOD_NOT_ALLOWED, msg, headers={"Allow": ", ".join(allowed)})
     code = {401: CODE_UNAUTHORIZED, 403: CODE_FORBIDDEN}.get(exc.status_code, CODE_BAD_INPUT)
     return error_response(request, exc.status_code, code, str(exc.detail))
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path accepts (a path's methods are often several routes)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 async def unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
