@@ -19,6 +19,9 @@ DEFAULT_PAGE_SIZE = 10
 # The highest page number a list may be asked for: far past any real list (100 million rows at the
 # largest page size), and it keeps the row offset, (page - 1) * size, well inside a database integer.
 MAX_PAGE_NUM = 1_000_000
+# The largest integer a JavaScript client can send exactly (Number.MAX_SAFE_INTEGER): the cap of number
+# fields that have no smaller natural limit (it is also well inside SQLite's 64-bit integers).
+MAX_SAFE_INTEGER = 2**53 - 1
 
 
 # In a JSON body a number may also come as a string of plain decimal digits (some A2E clients send
