@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 
 from videotwin import __version__
 from videotwin.api import errors, openapi
-from videotwin.api.deps import single_query_values
+from videotwin.api.deps import plain_parameters
 from videotwin.api.families import family_router
 from videotwin.api.middleware import TraceAndLimit
 from videotwin.api.routes import accounts, avatars, health, jobs, speech, storage, videos
@@ -46,7 +46,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         yield
 
     app = FastAPI(title="videotwin", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  dependencies=[Depends(single_query_values)])
+                  dependencies=[Depends(plain_parameters)])
     app.state.runtime = runtime
     errors.install(app)
     # The groups' own routes first: a family's /{_id} routes must not shadow fixed paths beside them.

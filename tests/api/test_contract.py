@@ -253,3 +253,16 @@ def test_a_405_says_which_methods_the_path_accepts(client):
         allowed = {m.strip() for m in resp.headers["allow"].split(",")}
         assert declared <= allowed and unused not in allowed, (template, allowed)
         assert ", ".join(sorted(allowed)) in resp.json()["msg"]
+
+
+def test_text_with_a_nul_character_is_refused_wherever_it_comes(client, alice):
+    # PostgreSQL cannot store NUL in text: these were 500s there (found by the schema fuzz run)
+    body = client.post("/api/v1/token/generate", json={"alias": "a\u0000b"}, headers=alice.headers)
+    assert_error(body, 400, 10001, "alias: contains a NUL character")
+    nested = client.post("/api/v1/userVoice/training", json={"name": "v", "voice_urls": ["https://a.example/\u0000"]},
+                         headers=alice.headers)
+    assert_error(nested, 400, 10001, "voice_urls: contains a NUL character")
+    query = client.get("/api/v1/anchor/character_list?user_video_twin_id=%00", headers=alice.headers)
+    assert_error(query, 400, 10001, "user_video_twin_id: contains a NUL character")
+    path = client.get("/api/v1/userVoice/ab%00cd", headers=alice.headers)
+    assert_error(path, 400, 10001, "record_id: contains a NUL character")

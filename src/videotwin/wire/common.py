@@ -55,6 +55,23 @@ def _check_json_type(value: Any, kinds: frozenset[type]) -> None:
             raise PydanticCustomError(f"{numbers[0].__name__}_parsing", "a number")
 
 
+NUL_MESSAGE = "contains a NUL character (\\u0000), which text may not hold"
+
+
+def _refuse_nul(value: Any) -> None:
+    """No text may hold a NUL character: PostgreSQL cannot store one, and no real input has one."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise PydanticCustomError("string_nul", NUL_MESSAGE)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item)
+
+
 def _document_number_text(schema: dict[str, Any], model: type) -> None:
     """Say in the schema what the body accepts: numbers as JSON numbers or as digit strings."""
     for prop in schema.get("properties", {}).values():
@@ -73,7 +90,8 @@ def _document_number_text(schema: dict[str, Any], model: type) -> None:
 class Body(BaseModel):
     """Request bodies: A2E spellings, unknown fields refused with a clear message. JSON types are kept
     apart: a boolean field takes only true or false, a number field refuses booleans (and NaN or
-    Infinity), and takes a number or a string of decimal digits (INTEGER_TEXT, NUMBER_TEXT)."""
+    Infinity), and takes a number or a string of decimal digits (INTEGER_TEXT, NUMBER_TEXT). No text
+    in a body may hold a NUL character."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False,
                               json_schema_extra=_document_number_text)
@@ -84,6 +102,7 @@ class Body(BaseModel):
         kinds = _scalars(cls, info.field_name)
         if kinds:
             _check_json_type(value, kinds)
+        _refuse_nul(value)
         return handler(value)
 
 
