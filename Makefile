@@ -38,7 +38,7 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/python -m pytest -q
 
-# The quick subset: everything but the end-to-end tests that start processes.
+# The quick subset: everything but the end-to-end tests that start processes and the schema fuzz run.
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 

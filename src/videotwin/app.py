@@ -7,10 +7,11 @@ from contextlib import asynccontextmanager
 
 import anyio
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from videotwin import __version__
-from videotwin.api import errors
+from videotwin.api import errors, openapi
+from videotwin.api.deps import plain_parameters
 from videotwin.api.families import family_router
 from videotwin.api.middleware import TraceAndLimit
 from videotwin.api.routes import accounts, avatars, health, jobs, quote, speech, storage, videos
@@ -44,7 +45,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         gc.freeze()
         yield
 
-    app = FastAPI(title="videotwin", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="videotwin", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  dependencies=[Depends(plain_parameters)])
     app.state.runtime = runtime
     errors.install(app)
     # The groups' own routes first: a family's /{_id} routes must not shadow fixed paths beside them.
@@ -52,6 +54,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(module.router)
     for family in FAMILIES:
         app.include_router(family_router(family))
+    openapi.install(app)
     backgrounds.install_system_backgrounds(runtime)
     app.add_middleware(TraceAndLimit, max_body_bytes=runtime.settings.max_json_body_bytes)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.api.test_wire_format import assert_error
 from tests.storage.test_files_and_uploads import local, presign
 from tests.support.plugin import Steps
@@ -54,3 +56,38 @@ def test_an_api_token_of_one_user_never_acts_as_another(client, alice, bob):
     me = client.get("/api/v1/user/remainingCoins", headers=alice.headers).json()["data"]
     client.post("/api/v1/user/exchangeDiamonds", json={"diamonds": 1}, headers=bob.headers)
     assert client.get("/api/v1/user/remainingCoins", headers=alice.headers).json()["data"] == me
+
+
+def test_another_users_ids_answer_404_wherever_a_record_is_named(client, runtime, alice, bob):
+    from tests.api.test_contract import start_avatar
+
+    twin = start_avatar(client, runtime, alice)
+    token = client.post("/api/v1/token/generate", json={"alias": "alice-secret"}, headers=alice.headers).json()["data"]
+    theirs = {twin["_id"], token["_id"]}
+    schema = client.get("/openapi.json").json()
+    checked = 0
+    for template, ops in schema["paths"].items():
+        if template.startswith("/files/"):
+            continue
+        for method, op in ops.items():
+            body_schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            ref = (body_schema.get("anyOf") or [body_schema])[0].get("$ref", "")
+            fields = schema["components"]["schemas"][ref.rsplit("/", 1)[1]].get("properties", {}) if ref else {}
+            query = [p["name"] for p in op.get("parameters", []) if p["in"] == "query"]
+            for other_id in theirs:
+                if "{" in template:
+                    path = re.sub(r"\{[^}]+\}", other_id, template)
+                    body, params = {"name": "x"} if method == "put" else None, {}
+                elif "_id" in fields:
+                    path, body, params = template, {"_id": other_id}, {}
+                elif query in (["_id"], ["video_id"]):
+                    path, body, params = template, None, {query[0]: other_id}
+                else:
+                    continue
+                resp = client.request(method.upper(), path, json=body, params=params, headers=bob.headers)
+                assert_error(resp, 404, 10004)
+                checked += 1
+    assert checked >= 30
+    assert client.get(f"/api/v1/userVideoTwin/{twin['_id']}", headers=alice.headers).status_code == 200
+    assert client.get("/api/v1/user/remainingCoins", headers={"Authorization": f"Bearer {token['token']}"}
+                      ).status_code == 200

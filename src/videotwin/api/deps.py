@@ -12,8 +12,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from videotwin.domain import accounts
 from videotwin.domain.accounts import Token, User
-from videotwin.errors import Forbidden, Unauthorized
+from videotwin.errors import BadInput, Forbidden, Unauthorized
 from videotwin.runtime import Runtime
+from videotwin.wire.common import NUL_MESSAGE
 
 _bearer = HTTPBearer(auto_error=False, description="An sk_ API token, or a login token from /api/login/account")
 
@@ -31,6 +32,26 @@ async def run_slow(request: Request, fn: Callable[..., R], *args) -> R:
     """Run blocking work that may take long (network fetches, password hashing) on the slow pool,
     so it never takes the threads that quick requests need."""
     return await anyio.to_thread.run_sync(fn, *args, limiter=request.app.state.slow_limiter)
+
+
+async def plain_parameters(request: Request) -> None:
+    """Path and query parameters an endpoint reads hold no NUL character (PostgreSQL cannot store one),
+    and a query parameter is given once: `?pageNum=1&pageNum=9` is refused, not read as one of the two.
+    (async: most requests have neither, and this costs them nothing.)"""
+    for name, value in request.path_params.items():
+        if "\x00" in str(value):
+            raise BadInput(name, NUL_MESSAGE)
+    given = request.query_params.multi_items()
+    if not given:
+        return
+    route = request.scope.get("route")
+    declared = {p.alias for p in getattr(getattr(route, "dependant", None), "query_params", [])}
+    for name in declared:
+        values = [value for key, value in given if key == name]
+        if len(values) > 1:
+            raise BadInput(name, f"is given {len(values)} times; give it once")
+        if values and "\x00" in values[0]:
+            raise BadInput(name, NUL_MESSAGE)
 
 
 @dataclass(frozen=True)

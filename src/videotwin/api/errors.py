@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import typing
 from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from videotwin import errors as de
 
@@ -47,6 +53,7 @@ _EXPECTED = {
     "bool_type": "true or false", "string_type": "a string", "list_type": "a JSON array",
 }
 MAX_ERRORS_SHOWN = 3
+_OUT_OF_RANGE = {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}
 
 
 class ApiError(Exception):
@@ -66,19 +73,68 @@ def error_response(request: Request, status: int, code: int, msg: str,
 
 
 def _echo(value: Any) -> str:
-    text = repr(value)
+    # JSON's spelling for the values JSON spells differently (true, false, null); repr for the rest.
+    text = json.dumps(value) if isinstance(value, bool) or value is None else repr(value)
     return text if len(text) <= MAX_INPUT_ECHO_CHARS else text[:MAX_INPUT_ECHO_CHARS] + "..."
 
 
+def _dependants(dependant: Any) -> list[Any]:
+    found = [dependant] if dependant is not None else []
+    for sub in getattr(dependant, "dependencies", []) or []:
+        found += _dependants(sub)
+    return found
+
+
+def _body_model(request: Request) -> type[BaseModel] | None:
+    """The model the endpoint reads its JSON body into (also when the body is optional)."""
+    for dependant in _dependants(getattr(request.scope.get("route"), "dependant", None)):
+        for param in dependant.body_params:
+            annotation = param.field_info.annotation
+            for candidate in (annotation, *typing.get_args(annotation)):
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                    return candidate
+    return None
+
+
 def _accepted_fields(request: Request) -> list[str]:
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    for param in getattr(dependant, "body_params", []) or []:
-        model = getattr(param.field_info, "annotation", None)
-        fields = getattr(model, "model_fields", None)
-        if fields:
-            return [f.alias or name for name, f in fields.items()]
-    return []
+    model = _body_model(request)
+    return [f.alias or name for name, f in model.model_fields.items()] if model else []
+
+
+def _field_info(request: Request, loc: tuple) -> FieldInfo | None:
+    """The declaration of the parameter or top-level body field an error is about."""
+    if len(loc) != 2:
+        return None
+    where, name = loc
+    if where == "body":
+        model = _body_model(request)
+        fields = model.model_fields if model else {}
+        return next((f for key, f in fields.items() if name in (key, f.alias, *_choices(f))), None)
+    for dependant in _dependants(getattr(request.scope.get("route"), "dependant", None)):
+        for param in getattr(dependant, f"{where}_params", []):
+            if param.alias == name:
+                return param.field_info
+    return None
+
+
+def _choices(f: FieldInfo) -> tuple[str, ...]:
+    choices = getattr(f.validation_alias, "choices", None) or ()
+    return tuple(c for c in choices if isinstance(c, str))
+
+
+def _accepted_range(err: dict[str, Any], request: Request) -> str | None:
+    """`a whole number from 1 to 1000000` for a value outside a field's bounds."""
+    info = _field_info(request, tuple(err.get("loc", ())))
+    if info is None:
+        return None
+    low = next((b.ge for b in info.metadata if getattr(b, "ge", None) is not None), None)
+    high = next((b.le for b in info.metadata if getattr(b, "le", None) is not None), None)
+    kinds = typing.get_args(info.annotation) or (info.annotation,)
+    noun = "a whole number" if int in kinds and float not in kinds else "a number"
+    if low is not None and high is not None:
+        return f"{noun} from {low} to {high}"
+    return f"{noun} of at least {low}" if low is not None else f"{noun} of at most {high}" if high is not None \
+        else None
 
 
 def describe_validation_error(err: dict[str, Any], request: Request) -> str:
@@ -101,6 +157,8 @@ def describe_validation_error(err: dict[str, Any], request: Request) -> str:
         return f"{field or 'the request body'}: expected a JSON object, got {type(given).__name__} {_echo(given)}"
     if kind in _EXPECTED:
         return f"{field or 'body'}: expected {_EXPECTED[kind]}, got {_echo(given)}"
+    if kind in _OUT_OF_RANGE and (accepted := _accepted_range(err, request)):
+        return f"{field}: expected {accepted}, got {_echo(given)}"
     message = err.get("msg", "is not valid")
     message = message[0].lower() + message[1:] if message else message
     return f"{field or 'body'}: {message}; got {_echo(given)}"
@@ -134,10 +192,21 @@ async def http_handler(request: Request, exc: StarletteHTTPException) -> JSONRes
         msg = f"no endpoint {request.method} {request.url.path}; the list is at /docs"
         return error_response(request, 404, CODE_NOT_FOUND, msg)
     if exc.status_code == 405:
-        msg = f"{request.method} is not allowed on {request.url.path}; the list is at /docs"
-        return error_response(request, 405, CODE_METHOD_NOT_ALLOWED, msg)
+        allowed = allowed_methods(request)
+        msg = f"{request.method} is not allowed on {request.url.path}; it accepts {', '.join(allowed)}"
+        return error_response(request, 405, CODE_METHOD_NOT_ALLOWED, msg, headers={"Allow": ", ".join(allowed)})
     code = {401: CODE_UNAUTHORIZED, 403: CODE_FORBIDDEN}.get(exc.status_code, CODE_BAD_INPUT)
     return error_response(request, exc.status_code, code, str(exc.detail))
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path accepts (a path's methods are often several routes)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 async def unhandled_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -14,6 +14,7 @@ from pydantic import Field, create_model
 
 from videotwin.api.deps import PrincipalDep, RuntimeDep, run_slow
 from videotwin.api.envelope import Envelope, ok
+from videotwin.api.openapi import may_answer
 from videotwin.domain import tasks
 from videotwin.families.base import (
     ID,
@@ -28,7 +29,7 @@ from videotwin.families.base import (
     Route,
     Start,
 )
-from videotwin.wire.common import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, BatchBody, Body, IdBody, Out
+from videotwin.wire.common import DEFAULT_PAGE_SIZE, BatchBody, Body, IdBody, Page, PageNum, PageSize
 
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
 RECORD_ID = Annotated[str, Path(min_length=1, max_length=64, description="the record's `_id`")]
@@ -49,11 +50,25 @@ def _name(family: Family) -> str:
     return "".join(part.title() for part in family.kind.replace(".", " ").split())
 
 
+def _errors(family: Family, route: Route) -> tuple[int, ...]:
+    """The error answers of a route that its parameters do not show (api/openapi.py adds those)."""
+    if isinstance(route, Start):
+        looks_up = "id" in route.body.model_fields  # a start that names a record (continueTraining)
+        conflicts = family.admit is not tasks.admit_all
+        return (402, *(404,) * looks_up, *(409,) * conflicts, *route.errors)
+    if isinstance(route, Retry):
+        return 402, 404, *(409,) * (family.admit is not tasks.admit_all)
+    if isinstance(route, Detail | Delete | Cancel):
+        return (404,)
+    return ()
+
+
 def _add(router: APIRouter, family: Family, route: Route, path: str, fn: Callable, method: str,
          answer: Any, default_summary: str) -> None:
     router.add_api_route("/{record_id}" if path == ID else f"/{path}", fn, methods=[method],
                          response_model=Envelope[answer], summary=getattr(route, "summary", "") or default_summary,
-                         name=f"{family.kind} {type(route).__name__.lower()} {path}")
+                         name=f"{family.kind} {type(route).__name__.lower()} {path}",
+                         responses=may_answer(*_errors(family, route)))
 
 
 def _present(family: Family, runtime, records: list) -> list:
@@ -74,22 +89,24 @@ def _start(router: APIRouter, family: Family, route: Start) -> None:
 
 def _records(router: APIRouter, family: Family, route: Records) -> None:
     paging = route.paging
-    page_type = create_model(f"{_name(family)}Page", __base__=Out, data=(list[family.out], ...), total=(int, ...),
-                             **{paging.page: (int, ...), paging.size: (int, ...)})
+    # The shared page, plus the group's own spelling of the page number or size (video/awsList: current).
+    spelled = {name: (int, Field(description="the same as pageNum" if name == paging.page else "the same as "
+                                 "pageSize")) for name in (paging.page, paging.size) if name not in Page.model_fields}
+    page_type = create_model(f"{_name(family)}Page", __base__=Page[family.out], **spelled)
 
     def answer(request, runtime, me, page_num: int, page_size: int, status: str | None):
         where = [tasks.with_status(route.filters[status])] if status else []
         with runtime.db.read() as session:
             found, total = tasks.page(session, family, me.user.id, where=where, page_num=page_num,
                                       page_size=page_size)
-        return ok(request, {"data": _present(family, runtime, found), "total": total, paging.page: page_num,
-                            paging.size: page_size})
+        names = {paging.page: page_num, paging.size: page_size}
+        return ok(request, page_type.of(_present(family, runtime, found), total, page_num, page_size,
+                                        **{name: names[name] for name in spelled}))
 
     if "GET" in route.methods:
         params: dict[str, Any] = {
-            "page_num": (Annotated[int, Query(alias=paging.page, ge=1, description="page number, from 1")], 1),
-            "page_size": (Annotated[int, Query(alias=paging.size, ge=1, le=MAX_PAGE_SIZE,
-                                               description=f"rows per page, 1-{MAX_PAGE_SIZE}")], DEFAULT_PAGE_SIZE)}
+            "page_num": (Annotated[PageNum, Query(alias=paging.page)], 1),
+            "page_size": (Annotated[PageSize, Query(alias=paging.size)], DEFAULT_PAGE_SIZE)}
         if route.filters:
             words = Literal[tuple(route.filters)]
             params["status"] = (Annotated[words | None, Query(description="only records in this state")], None)
@@ -101,8 +118,7 @@ def _records(router: APIRouter, family: Family, route: Records) -> None:
              f"Your {family.noun}s, newest first")
     if "POST" in route.methods:
         body_type = create_model(f"{_name(family)}PageBody", __base__=Body,
-                                 **{paging.page: (int, Field(1, ge=1)),
-                                    paging.size: (int, Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE))})
+                                 **{paging.page: (PageNum, 1), paging.size: (PageSize, DEFAULT_PAGE_SIZE)})
 
         def post_page(request, runtime, me, body=None):
             body = body or body_type()

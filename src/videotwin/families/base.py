@@ -55,13 +55,16 @@ CURRENT = Paging("current", "pageSize")
 @dataclass(frozen=True)
 class Start:
     """Start a task: the body goes through the family's input builder; the answer is the new record
-    (or `answer(services, record, url_for)`, a wire shape of type `answer_type`)."""
+    (or `answer(services, record, url_for)`, a wire shape of type `answer_type`). `errors`: HTTP error
+    statuses the input builder may answer beyond bad input, credits, a named record and the group's
+    admission rule (e.g. 503 when it asks the model server)."""
 
     paths: tuple[str, ...]
     body: type[BaseModel]
     summary: str = ""
     answer: Callable[[Services, Any, UrlFor], BaseModel] | None = None
     answer_type: type[BaseModel] | None = None
+    errors: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,8 @@ FAMILY = Family(
     table=AvatarVideoRow, record=videos.video, build=build, present=video_out, out=VideoOut,
     routes=Routes("/api/v1/video", "avatar videos", (
         Start(("generate",), GenerateBody, "Render a lip-synced avatar video; returns the record at once (status "
-                                           "init), poll video/awsResult"),
+                                           "init), poll video/awsResult",
+              errors=(503,)),  # a text's language is checked by the model server
         Detail("awsResult", by="body", as_list=True, summary="One video's record, as a one-element array "
                                                              "(A2E's shape)"),
         Records("awsList", paging=CURRENT, methods=("GET", "POST"), summary="Your videos, newest first"),

@@ -6,6 +6,10 @@ from pydantic import Field
 
 from videotwin.wire.common import Body, IdIn, IdOut, Out
 
+# A user's starting coins or diamonds, at most: balances are 32-bit integers on PostgreSQL (up to
+# 2,147,483,647), and this leaves room for refunds and exchanges on top.
+MAX_STARTING_BALANCE = 1_000_000_000
+
 
 class LoginBody(Body):
     username: str = Field(min_length=1, max_length=64)
@@ -38,8 +42,8 @@ class UserAddBody(Body):
     username: str = Field(min_length=3, max_length=64)
     password: str | None = Field(default=None, max_length=256,
                                  description="at least 8 characters; one is generated and returned if omitted")
-    coins: int = Field(default=0, ge=0, description="starting coins")
-    diamonds: int = Field(default=0, ge=0, description="starting diamonds")
+    coins: int = Field(default=0, ge=0, le=MAX_STARTING_BALANCE, description="starting coins")
+    diamonds: int = Field(default=0, ge=0, le=MAX_STARTING_BALANCE, description="starting diamonds")
 
 
 class UserOut(Out):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from videotwin.wire.common import Body, Out
+from videotwin.wire.common import MAX_SAFE_INTEGER, Body, Out
 
 
 class TransferBody(Body):
@@ -23,8 +23,9 @@ class PresignBody(Body):
     cdnDomain: str | None = Field(default=None, description="accepted and ignored")
     expiresIn: int | None = Field(default=None, ge=60, le=7 * 24 * 3600, description="seconds the upload URL lives")
     contentType: str | None = Field(default=None, max_length=128, description="the Content-Type the PUT must send")
-    fileSize: int | None = Field(default=None, ge=1, description="bytes; the upload may not be larger")
-    contentLength: int | None = Field(default=None, ge=1, description="same as fileSize")
+    fileSize: int | None = Field(default=None, ge=1, le=MAX_SAFE_INTEGER,
+                                 description="bytes; the upload may not be larger")
+    contentLength: int | None = Field(default=None, ge=1, le=MAX_SAFE_INTEGER, description="same as fileSize")
 
 
 class PresignOut(Out):

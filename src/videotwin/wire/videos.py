@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field
 
+from videotwin.domain.videos import RESOLUTIONS
 from videotwin.wire.common import Body, Out, TaskFields
 
 URL = Field(default=None, max_length=2048)
@@ -22,8 +23,9 @@ class GenerateBody(Body):
     custom_voice: str | None = Field(default=None, max_length=64,
                                      description="with msg: a tts_id or one of your user_voice ids")
     anchor_id: str = Field(max_length=64)
-    anchor_type: int = Field(description="0 system avatar, 1 your own")
-    resolution: int = Field(default=1080, description="the output's shorter side: 480, 720 or 1080")
+    anchor_type: int = Field(ge=0, le=1, description="0 system avatar, 1 your own")
+    resolution: int = Field(default=1080, ge=min(RESOLUTIONS), le=max(RESOLUTIONS),
+                            description="the output's shorter side: 480, 720 or 1080")
     back_id: str | None = Field(default=None, max_length=64, description="a system background")
     custom_back_id: str | None = Field(default=None, max_length=64, description="one of your backgrounds")
     color: str | None = Field(default=None, max_length=64, description="a background colour: rgba(...) or #rrggbb")

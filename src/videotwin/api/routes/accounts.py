@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 
 from videotwin.api.deps import AdminDep, PrincipalDep, RuntimeDep, run_slow
 from videotwin.api.envelope import Envelope, ok
+from videotwin.api.openapi import may_answer
 from videotwin.domain import accounts, credits
 from videotwin.errors import BadInput
 from videotwin.runtime import Runtime
@@ -37,7 +38,7 @@ def _login(runtime: Runtime, username: str, password: str) -> tuple[accounts.Iss
         return issued, accounts.get_user(session, issued.token.user_id)
 
 
-@router.post("/api/login/account", response_model=Envelope[LoginOut])
+@router.post("/api/login/account", response_model=Envelope[LoginOut], responses=may_answer(401))
 async def login(request: Request, body: LoginBody, runtime: RuntimeDep):
     """Log in with username and password; the token it returns manages API tokens."""
     issued, user = await run_slow(request, _login, runtime, body.username, body.password)
@@ -61,7 +62,7 @@ def token_list(request: Request, runtime: RuntimeDep, me: PrincipalDep):
     return ok(request, [token_out(t) for t in tokens])
 
 
-@router.post("/api/v1/token/delete", response_model=Envelope[dict])
+@router.post("/api/v1/token/delete", response_model=Envelope[dict], responses=may_answer(404))
 def token_delete(request: Request, body: TokenDeleteBody, runtime: RuntimeDep, me: PrincipalDep):
     """Delete an API token; it is refused on every endpoint from now on."""
     with runtime.db.write() as session:
@@ -69,7 +70,7 @@ def token_delete(request: Request, body: TokenDeleteBody, runtime: RuntimeDep, m
     return ok(request, {})
 
 
-@router.post("/api/v1/user/add", response_model=Envelope[UserOut])
+@router.post("/api/v1/user/add", response_model=Envelope[UserOut], responses=may_answer(409))
 def user_add(request: Request, body: UserAddBody, runtime: RuntimeDep, admin: AdminDep):
     """(Administrators) create a user with starting coins and diamonds."""
     password = body.password or secrets.token_urlsafe(12)
@@ -87,7 +88,7 @@ def remaining_coins(request: Request, runtime: RuntimeDep, me: PrincipalDep):
     return ok(request, BalancesOut(coins=b.coins, diamonds=b.diamonds))
 
 
-@router.post("/api/v1/user/exchangeDiamonds", response_model=Envelope[BalancesOut])
+@router.post("/api/v1/user/exchangeDiamonds", response_model=Envelope[BalancesOut], responses=may_answer(402))
 def exchange_diamonds(request: Request, body: ExchangeBody, runtime: RuntimeDep, me: PrincipalDep):
     """Buy diamonds with coins at the operator's rate (VIDEOTWIN_PRICES__COINS_PER_DIAMOND)."""
     with runtime.db.write() as session:
@@ -129,6 +130,4 @@ def credits_history(
     with runtime.db.read() as session:
         entries, total = credits.history(session, me.user.id, page=pageNum, page_size=pageSize,
                                          consumption=is_consumption, start=start, end=end)
-    page = Page[CreditEntryOut](data=[credit_entry_out(e) for e in entries], total=total, pageNum=pageNum,
-                                pageSize=pageSize)
-    return ok(request, page)
+    return ok(request, Page[CreditEntryOut].of([credit_entry_out(e) for e in entries], total, pageNum, pageSize))

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request
 from videotwin.api.deps import RuntimeDep
 from videotwin.api.envelope import Envelope, ok
 from videotwin.api.errors import CODE_INTERNAL, error_response
+from videotwin.api.openapi import may_answer
 from videotwin.domain import workers
 
 router = APIRouter(tags=["health"])
@@ -13,7 +14,7 @@ ALIVE_INTERVALS = 3
 ALIVE_SLACK_SECONDS = 5
 
 
-@router.get("/health", response_model=Envelope[dict])
+@router.get("/health", response_model=Envelope[dict], responses=may_answer(503))
 def health(request: Request, runtime: RuntimeDep):
     """200 once the server is ready: the database answers. Says how many workers are alive."""
     try:

@@ -28,8 +28,7 @@ def list_jobs(
     with runtime.db.read() as session:
         rows, total = jobs.list_jobs(session, me.user.id, statuses=[status] if status else None,
                                      page=pageNum, page_size=pageSize)
-    return ok(request, Page[JobOut](data=[job_out(j, runtime.url_for) for j in rows], total=total,
-                                    pageNum=pageNum, pageSize=pageSize))
+    return ok(request, Page[JobOut].of([job_out(j, runtime.url_for) for j in rows], total, pageNum, pageSize))
 
 
 @router.get("/{job_id}", response_model=Envelope[JobOut])

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from videotwin.api.deps import PrincipalDep, RuntimeDep, run_slow
 from videotwin.api.envelope import Envelope, ok
+from videotwin.api.openapi import may_answer
 from videotwin.domain import speech, tasks, user_voices
 from videotwin.families import voices as voice_family
 from videotwin.speech import voices
@@ -79,7 +80,7 @@ def language_list_get(request: Request, me: PrincipalDep):
     return ok(request, _languages())
 
 
-@router.post("/api/v1/video/send_tts", response_model=Envelope[str])
+@router.post("/api/v1/video/send_tts", response_model=Envelope[str], responses=may_answer(402, 503))
 async def send_tts(request: Request, body: SendTtsBody, runtime: RuntimeDep, me: PrincipalDep):
     """Speak `msg` with a public or cloned voice; `data` is the audio URL (MP3, -16 LUFS) as a bare string."""
     key = await run_slow(request, functools.partial(
@@ -88,7 +89,7 @@ async def send_tts(request: Request, body: SendTtsBody, runtime: RuntimeDep, me:
     return ok(request, runtime.url_for(key))
 
 
-@router.post("/api/v1/video/lang_classify", response_model=Envelope[str])
+@router.post("/api/v1/video/lang_classify", response_model=Envelope[str], responses=may_answer(503))
 async def lang_classify(request: Request, body: LangClassifyBody, runtime: RuntimeDep, me: PrincipalDep):
     """The language of a text as an ISO 639-1 code (en, ja, zh, de...)."""
     return ok(request, await run_slow(request, speech.classify_language, runtime, body.msg))

@@ -15,6 +15,7 @@ from videotwin.api.blob_response import blob_response
 from videotwin.api.deps import PrincipalDep, RuntimeDep, run_slow
 from videotwin.api.envelope import Envelope, ok
 from videotwin.api.errors import CODE_BAD_INPUT, CODE_FORBIDDEN, CODE_NOT_FOUND, error_response
+from videotwin.api.openapi import FILE_ANSWERS, may_answer
 from videotwin.errors import BadInput
 from videotwin.storage.inputs import transfer_to_storage
 from videotwin.storage.keys import is_valid_key, user_prefix
@@ -68,7 +69,7 @@ def _forbidden(request: Request) -> JSONResponse:
 
 
 @router.head(FILES_PATH + "{key:path}", include_in_schema=False)
-@router.get(FILES_PATH + "{key:path}", summary="Download a stored file (signed, expiring URL)")
+@router.get(FILES_PATH + "{key:path}", summary="Download a stored file (signed, expiring URL)", responses=FILE_ANSWERS)
 def download(request: Request, key: str, runtime: RuntimeDep, expires: str = "", signature: str = ""):
     if not is_valid_key(key) or not runtime.signer.check_download(key, expires, signature):
         return _forbidden(request)
@@ -78,7 +79,8 @@ def download(request: Request, key: str, runtime: RuntimeDep, expires: str = "",
     return blob_response(request, runtime.blobs, key, info)
 
 
-@router.put(FILES_PATH + "{key:path}", summary="Upload to a presigned URL", response_model=Envelope[UrlOut])
+@router.put(FILES_PATH + "{key:path}", summary="Upload to a presigned URL", response_model=Envelope[UrlOut],
+            responses=may_answer(403))
 async def upload(request: Request, key: str, runtime: RuntimeDep, expires: str = "", max_bytes: str = "",
                  content_type: str = "", signature: str = ""):
     grant = None

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from videotwin.api.deps import PrincipalDep, RuntimeDep, run_slow
 from videotwin.api.envelope import Envelope, ok
+from videotwin.api.openapi import may_answer
 from videotwin.domain import backgrounds, videos
 from videotwin.wire.common import iso
 from videotwin.wire.videos import AutoPoolBody, BackgroundAddBody, BackgroundIdBody, BackgroundOut
@@ -46,7 +47,7 @@ def background_list(request: Request, runtime: RuntimeDep, me: PrincipalDep):
     return ok(request, [background_out(b, runtime.url_for) for b in found])
 
 
-@router.post("/api/v1/custom_back/del", response_model=Envelope[dict])
+@router.post("/api/v1/custom_back/del", response_model=Envelope[dict], responses=may_answer(404))
 def background_del(request: Request, body: BackgroundIdBody, runtime: RuntimeDep, me: PrincipalDep):
     backgrounds.delete(runtime, me.user.id, body.id)
     return ok(request, {})
