@@ -102,6 +102,37 @@ def test_japanese_text_is_spoken_by_a_japanese_neural_voice(env):
     assert cer(text, heard.text) <= 0.3, heard.text
 
 
+@pytest.mark.parametrize("voice,texts", [
+    ("en-US-joe", ["a", "Hi.", "warm", "I"]),  # piper
+    ("en-US-jo", ["a", "warm"]),  # piper moved to a female range with WORLD
+    ("ja-JP-jf_alpha", ["あ", "はい"]),  # kokoro
+    ("de-DE-espeak-m", ["a", "Ja"]), ("ru-RU-espeak-f", ["а", "Да"]), ("ko-KR-espeak-f", ["아"]),  # espeak-ng
+    ("ar-SA-espeak-m", ["ا"]), ("fr-FR-espeak-f", ["Oui!"]),
+])
+def test_a_one_word_or_one_letter_message_is_spoken_in_every_voice_family(env, voice, texts):
+    """Under 400 ms of speech measures -inf LUFS: ffmpeg's loudnorm refused it and send_tts answered 500."""
+    client, acct, rt, *_ = env
+    for text in texts:
+        resp = tts(client, acct, msg=text, tts_id=voice)
+        assert resp.status_code == 200, (text, resp.text)
+        got = client.get(local(resp.json()["data"]))
+        path = rt.settings.data_dir / "tmp" / "word.mp3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(got.content)
+        audio = decode(path, 16_000)
+        peak_db = 20 * np.log10(np.max(np.abs(audio)))
+        assert audio.size / 16_000 > 0.15, text  # a word's worth of sound
+        assert -8 < peak_db <= -1.0, (text, peak_db)  # brought up to the loudness target, under the ceiling
+
+
+@pytest.mark.parametrize("msg", ["...", "?!", "— –", "😀👍", "(*)"])
+def test_a_message_with_no_word_in_it_is_a_400_naming_it_and_costs_nothing(env, msg):
+    client, acct, *_ = env
+    before = coins(client, acct)
+    assert_error(tts(client, acct, msg=msg, tts_id="en-US-joe"), 400, 10001, "msg:", repr(msg), "no word")
+    assert coins(client, acct) == before
+
+
 @pytest.mark.parametrize("body,words", [
     ({"msg": "x" * 1001, "tts_id": "en-US-joe"}, ["msg", "1000"]),
     ({"msg": "Hello there."}, ["tts_id", "exactly one"]),
