@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from videotwin.errors import scrub_paths
+
 FFMPEG = "ffmpeg"
 FFMPEG_TIMEOUT_SECONDS = 600
 # Spoken-word loudness target (EBU R128 / podcast practice) and true-peak ceiling.
@@ -41,6 +43,20 @@ def _ffmpeg() -> str:
     return FFMPEG
 
 
+# ffmpeg's reason for failing, as shown to users, is at most this long.
+MAX_REASON_CHARS = 200
+
+
+def ffmpeg_reason(stderr: bytes, path: Path) -> str:
+    """The last line ffmpeg wrote about `path`, for a user: without the file's own path (ffmpeg starts
+    its lines with it; it is a server folder) or any other."""
+    lines = stderr.decode(errors="replace").strip().splitlines()
+    if not lines:
+        return "ffmpeg failed"
+    reason = lines[-1].removeprefix(f"{path}: ")
+    return scrub_paths(reason, [path.parent])[:MAX_REASON_CHARS]
+
+
 def decode(path: Path, sample_rate: int, max_seconds: float | None = None) -> np.ndarray:
     """Any audio or video file -> mono float32 samples at `sample_rate`."""
     cmd = [_ffmpeg(), "-nostdin", "-v", "error", "-i", str(path), "-vn", "-ac", "1", "-ar", str(sample_rate)]
@@ -49,8 +65,7 @@ def decode(path: Path, sample_rate: int, max_seconds: float | None = None) -> np
     cmd += ["-f", "f32le", "-"]
     proc = subprocess.run(cmd, capture_output=True, timeout=FFMPEG_TIMEOUT_SECONDS, check=False)
     if proc.returncode != 0:
-        detail = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise MediaError(f"not readable as audio ({detail[-1][:200] if detail else 'ffmpeg failed'})")
+        raise MediaError(f"not readable as audio ({ffmpeg_reason(proc.stderr, path)})")
     audio = np.frombuffer(proc.stdout, dtype=np.float32).copy()
     if audio.size == 0:
         raise MediaError("the file has no audio stream")
