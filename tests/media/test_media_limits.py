@@ -67,7 +67,7 @@ def test_a_decompression_bomb_is_refused_on_its_header_without_being_decoded(tmp
             "from videotwin.media import images\n"
             "from videotwin.media.audio import MediaError\n"
             "try:\n"
-            f"    images.read_rgb(sys.argv[1], 50_000_000)\n"
+            "    images.read_rgb(sys.argv[1], 50_000_000)\n"
             "except MediaError as exc:\n"
             "    print(exc)\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -205,10 +207,23 @@ def test_a_cloned_voice_speaks_intelligibly_at_the_reference_speakers_pitch(env)
     ("README.md", ["voice_urls[0]", "expected audio"]),
     ("silence", ["silent"]),
     ("short", ["1.0 s", "at least 3 s"]),
+    ("hour", ["voice_urls: the audio is 3600 s long", "at most 300 s are accepted"]),  # was accepted: 52 s, 1.7 GB
+    ("garbage", ["voice_urls[0]", "not readable"]),
 ])
 def test_bad_references_fail_the_record_with_a_reason_and_a_refund(env, tmp_path, path, words):
     client, acct, rt, worker, media = env
-    if path in ("silence", "short"):
+    if path in ("hour", "garbage"):
+        made = rt.settings.data_dir / "made" / f"{path}.wav"
+        made.parent.mkdir(exist_ok=True)
+        if path == "hour":  # 8-bit 8 kHz: 29 MB, written in a moment
+            subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                            "sine=f=200:sample_rate=8000:d=3600", "-c:a", "pcm_u8", str(made)], check=True)
+        else:
+            made.write_bytes(np.random.default_rng(3).bytes(20000))
+        key = f"users/{acct.id}/uploads/{path}.wav"
+        rt.blobs.put_file(key, made, "audio/wav")
+        url = rt.url_for(key)
+    elif path in ("silence", "short"):
         from videotwin.media.audio import write_wav
 
         target = rt.settings.data_dir / "made"
@@ -228,6 +243,7 @@ def test_bad_references_fail_the_record_with_a_reason_and_a_refund(env, tmp_path
     assert voice["current_status"] == "failed" and voice["hasRefundCoin"] is True
     for word in words:
         assert word in voice["failed_message"], voice["failed_message"]
+    assert str(rt.settings.data_dir) not in voice["failed_message"] and "/tmp/" not in voice["failed_message"]
     assert coins(client, acct) == before
     assert voice["_id"] in [v["_id"] for v in client.get("/api/v1/userVoice/trainingRecord",
                                                          headers=acct.headers).json()["data"]]
