@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from videotwin.media.audio import FFMPEG, FFMPEG_TIMEOUT_SECONDS, MediaError, ffmpeg_reason
+from videotwin.media.audio import FFMPEG, FFMPEG_TIMEOUT_SECONDS, MediaError
 from videotwin.media.probe import VideoInfo, probe_media
 
 
@@ -148,7 +148,6 @@ class Encoder:
                  crf: int = H264_CRF, preset: str = H264_PRESET, keyint: int | None = None,
                  frames: int | None = None, tune: str | None = None) -> None:
         width, height = size
-        self.dest = dest
         self.frame_bytes = width * height * 3
         # Frames go to ffmpeg as YUV 4:2:0, converted by OpenCV on the writer thread (see _raw_frames).
         self.yuv = width % 2 == 0 and height % 2 == 0
@@ -198,4 +197,4 @@ class Encoder:
             pass
         code = self.proc.wait(timeout=FFMPEG_TIMEOUT_SECONDS)
         if code != 0:
-            raise MediaError(f"encoding failed: {ffmpeg_reason(self.proc.stderr.read(), self.dest)}")
+            raise MediaError(f"encoding failed: {self.proc.stderr.read().decode(errors='replace')[-300:]}")

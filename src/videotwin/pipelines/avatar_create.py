@@ -10,8 +10,8 @@ Video:
 4. render the preview: a default sentence in a voice matching `gender`, lip-synced with the universal
    model, muxed as H.264 + AAC
 Photo: fetch the portrait, check its header (pixels) before decoding it, then the face (one face,
-large enough, facing the camera), store it with its
-landmarks, and render the preview by warping the face mesh (lipsync/photo.py)."""
+large enough, facing the camera), store it with its landmarks, and render
+the preview by warping the face mesh (lipsync/photo.py)."""
 
 from __future__ import annotations
 
