@@ -118,6 +118,19 @@ class Settings(BaseSettings):
     min_training_seconds: float = Field(default=10.0, ge=1.0)
     # Longest audio video/generate accepts, seconds.
     max_video_audio_seconds: float = Field(default=1800.0, ge=1.0)
+    # Media limits (docs/API.md, "Media limits"), checked from each input's header (ffprobe, the
+    # image header) before any of it is decoded, so an oversized input is refused in a second
+    # instead of holding a worker for minutes or gigabytes:
+    # the longest avatar footage (userVideoTwin/startTraining), seconds;
+    max_avatar_footage_seconds: float = Field(default=600.0, ge=1.0)
+    # the longest voice reference (userVoice/training: all voice_urls together), seconds;
+    max_voice_reference_seconds: float = Field(default=300.0, ge=1.0)
+    # the most pixels in one video frame (default 4096x2160, DCI 4K), and frames per second;
+    max_video_frame_pixels: int = Field(default=4096 * 2160, ge=1)
+    max_video_fps: float = Field(default=120.0, gt=0)
+    # the most pixels in an image (portraits, backgrounds): 50 megapixels (a 12-megapixel phone photo
+    # decodes to 36 MB; 50 megapixels to 150 MB).
+    max_image_pixels: int = Field(default=50_000_000, ge=1)
 
     # Extra modules: register_pipelines(pipelines) adds job kinds, register_models(models) adds or
     # replaces models (an operator's GPU engine, test kinds). Comma-separated.

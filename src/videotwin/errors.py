@@ -1,7 +1,18 @@
 """Errors a user can cause, raised by any layer (storage's fetch rules, the domain, pipelines' checks).
-The API maps each to an HTTP status and an A2E error code. Imports nothing of videotwin's."""
+The API maps each to an HTTP status and an A2E error code. And keeping what only the server should
+see (its folders) out of what users read. Imports nothing of videotwin's."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+# What stands for a server folder in a message a user reads.
+PATH_WORD = "a file"
+# An absolute path of two parts or more (/srv/data/tmp/x), not the path of a URL (the character
+# before it is not part of a word, a host or a scheme) nor a media type (audio/*).
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.%*-])/(?:[\w.+~-]+/)+[\w.+~-]*")
 
 
 class DomainError(Exception):
@@ -50,3 +61,17 @@ class Conflict(DomainError):
 
 class Unavailable(DomainError):
     """A service the request needs (the model server) is down or too busy; trying again later may work."""
+
+
+def scrub_paths(message: str, folders: Iterable[Path | str] = ()) -> str:
+    """`message` without server paths: anything under one of `folders` (the data dir, a job's
+    workdir; as given, which may be relative, and resolved), then any other absolute path, becomes
+    PATH_WORD. URLs and media types are left as they are."""
+    names: set[str] = set()
+    for folder in folders:
+        names |= {str(Path(folder)), str(Path(folder).resolve())}
+    for name in sorted((n for n in names if n not in (".", "/")), key=len, reverse=True):
+        # A relative name counts only as the start of a path ("data/tmp/x", not the word "data").
+        rest = r"(?:/[^\s:;,)'\"]*)?" if name.startswith("/") else r"/[^\s:;,)'\"]*"
+        message = re.sub(r"(?<![\w./-])" + re.escape(name) + rest, PATH_WORD, message)
+    return _ABSOLUTE_PATH.sub(PATH_WORD, message)

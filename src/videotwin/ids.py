@@ -1,4 +1,5 @@
-"""Record ids and the clock: used by every layer, importing nothing of videotwin's."""
+"""Record ids, the clock, and whole numbers as clients write them: used by every layer, importing
+nothing of videotwin's."""
 
 from __future__ import annotations
 
@@ -36,3 +37,14 @@ def is_id(value: object) -> bool:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def whole_number(text: str | None) -> int | None:
+    """The whole number written in `text` with ASCII digits, else None. str.isdigit() alone is not
+    enough: it also accepts '³' and '٣', which int() refuses or reads as another digit."""
+    if not (text and text.isascii() and text.isdigit()):
+        return None
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits())
+        return None

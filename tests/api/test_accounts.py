@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import stat
 
+import pytest
+
 from tests.api.test_wire_format import assert_error
 
 
@@ -102,3 +104,10 @@ def test_credit_history_filters_by_date(client, alice):
     before = client.get(f"{url}?endDate=2001-01-01", headers=alice.headers).json()["data"]
     assert before["total"] == 0
     assert_error(client.get(f"{url}?startDate=yesterday", headers=alice.headers), 400, 10001, "startDate")
+
+
+@pytest.mark.parametrize("value", ["%C2%B3", "9" * 30, "9" * 400])
+def test_a_date_in_odd_digits_or_past_year_9999_is_a_400_naming_it(client, alice, value):
+    """'³' passes str.isdigit() but not int(); 30 nines of milliseconds overflow the platform's clock."""
+    url = f"/api/v1/transactionRecord/creditsHistory?startDate={value}"
+    assert_error(client.get(url, headers=alice.headers), 400, 10001, "startDate")

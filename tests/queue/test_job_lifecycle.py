@@ -71,6 +71,21 @@ def test_a_failed_job_records_why_and_refunds(runtime, worker, alice):
     assert balance(runtime, alice) == 1000
 
 
+def test_a_failure_message_never_shows_a_server_path(runtime, worker, alice):
+    """The last line of defence where the failure is recorded: the workdir, the data dir and any other
+    absolute path become a neutral word; a URL stays as it is."""
+    j = start(runtime, alice, kind="test.leaks")
+    worker.execute(j.id)
+    done = job(runtime, j.id)
+    message = done.error_message
+    assert done.status == "failed" and done.error_code == 43 and done.refunded
+    assert message.startswith("audioSrc: not readable as audio (a file: Invalid data found"), message
+    for leak in (str(runtime.settings.data_dir), str(runtime.settings.data_dir.resolve()), "/tmp/", "/usr/lib",
+                 "videotwin.db"):
+        assert leak not in message, message
+    assert "http://127.0.0.1:8000/files/users/a.wav stays" in message
+
+
 def test_a_crashing_pipeline_fails_the_job_with_a_refund_and_the_worker_lives_on(runtime, worker, alice):
     j = start(runtime, alice, kind="test.crashes")
     worker.execute(j.id)

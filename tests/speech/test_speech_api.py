@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -102,6 +104,37 @@ def test_japanese_text_is_spoken_by_a_japanese_neural_voice(env):
     assert cer(text, heard.text) <= 0.3, heard.text
 
 
+@pytest.mark.parametrize("voice,texts", [
+    ("en-US-joe", ["a", "Hi.", "warm", "I"]),  # piper
+    ("en-US-jo", ["a", "warm"]),  # piper moved to a female range with WORLD
+    ("ja-JP-jf_alpha", ["あ", "はい"]),  # kokoro
+    ("de-DE-espeak-m", ["a", "Ja"]), ("ru-RU-espeak-f", ["а", "Да"]), ("ko-KR-espeak-f", ["아"]),  # espeak-ng
+    ("ar-SA-espeak-m", ["ا"]), ("fr-FR-espeak-f", ["Oui!"]),
+])
+def test_a_one_word_or_one_letter_message_is_spoken_in_every_voice_family(env, voice, texts):
+    """Under 400 ms of speech measures -inf LUFS: ffmpeg's loudnorm refused it and send_tts answered 500."""
+    client, acct, rt, *_ = env
+    for text in texts:
+        resp = tts(client, acct, msg=text, tts_id=voice)
+        assert resp.status_code == 200, (text, resp.text)
+        got = client.get(local(resp.json()["data"]))
+        path = rt.settings.data_dir / "tmp" / "word.mp3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(got.content)
+        audio = decode(path, 16_000)
+        peak_db = 20 * np.log10(np.max(np.abs(audio)))
+        assert audio.size / 16_000 > 0.15, text  # a word's worth of sound
+        assert -8 < peak_db <= -1.0, (text, peak_db)  # brought up to the loudness target, under the ceiling
+
+
+@pytest.mark.parametrize("msg", ["...", "?!", "— –", "😀👍", "(*)"])
+def test_a_message_with_no_word_in_it_is_a_400_naming_it_and_costs_nothing(env, msg):
+    client, acct, *_ = env
+    before = coins(client, acct)
+    assert_error(tts(client, acct, msg=msg, tts_id="en-US-joe"), 400, 10001, "msg:", repr(msg), "no word")
+    assert coins(client, acct) == before
+
+
 @pytest.mark.parametrize("body,words", [
     ({"msg": "x" * 1001, "tts_id": "en-US-joe"}, ["msg", "1000"]),
     ({"msg": "Hello there."}, ["tts_id", "exactly one"]),
@@ -174,10 +207,23 @@ def test_a_cloned_voice_speaks_intelligibly_at_the_reference_speakers_pitch(env)
     ("README.md", ["voice_urls[0]", "expected audio"]),
     ("silence", ["silent"]),
     ("short", ["1.0 s", "at least 3 s"]),
+    ("hour", ["voice_urls: the audio is 3600 s long", "at most 300 s are accepted"]),  # was accepted: 52 s, 1.7 GB
+    ("garbage", ["voice_urls[0]", "not readable"]),
 ])
 def test_bad_references_fail_the_record_with_a_reason_and_a_refund(env, tmp_path, path, words):
     client, acct, rt, worker, media = env
-    if path in ("silence", "short"):
+    if path in ("hour", "garbage"):
+        made = rt.settings.data_dir / "made" / f"{path}.wav"
+        made.parent.mkdir(exist_ok=True)
+        if path == "hour":  # 8-bit 8 kHz: 29 MB, written in a moment
+            subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                            "sine=f=200:sample_rate=8000:d=3600", "-c:a", "pcm_u8", str(made)], check=True)
+        else:
+            made.write_bytes(np.random.default_rng(3).bytes(20000))
+        key = f"users/{acct.id}/uploads/{path}.wav"
+        rt.blobs.put_file(key, made, "audio/wav")
+        url = rt.url_for(key)
+    elif path in ("silence", "short"):
         from videotwin.media.audio import write_wav
 
         target = rt.settings.data_dir / "made"
@@ -197,6 +243,7 @@ def test_bad_references_fail_the_record_with_a_reason_and_a_refund(env, tmp_path
     assert voice["current_status"] == "failed" and voice["hasRefundCoin"] is True
     for word in words:
         assert word in voice["failed_message"], voice["failed_message"]
+    assert str(rt.settings.data_dir) not in voice["failed_message"] and "/tmp/" not in voice["failed_message"]
     assert coins(client, acct) == before
     assert voice["_id"] in [v["_id"] for v in client.get("/api/v1/userVoice/trainingRecord",
                                                          headers=acct.headers).json()["data"]]

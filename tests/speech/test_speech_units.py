@@ -110,3 +110,47 @@ def test_every_formant_voice_exists_in_the_installed_espeak_ng():
 
     known = {v.language for v in espeak.voices()}
     assert {v.engine_voice.split("+")[0] for v in voices.VOICES if v.engine == "espeak"} <= known
+
+
+def _loudness_and_peak(path, sample_rate):
+    """Integrated loudness (LUFS, of the clip looped to 3 s so that a short one can be measured) and
+    sample peak (dBFS) of an audio file."""
+    import math
+    import tempfile
+    from pathlib import Path
+
+    from videotwin.media.audio import _measure_loudness, decode, write_wav
+
+    audio = decode(path, sample_rate)
+    with tempfile.TemporaryDirectory() as tmp:
+        looped = Path(tmp) / "looped.wav"
+        write_wav(looped, np.tile(audio, math.ceil(3 * sample_rate / audio.size)), sample_rate)
+        level = float(_measure_loudness(looped)["input_i"])
+    return level, 20 * np.log10(np.abs(audio).max()), audio.size / sample_rate
+
+
+@pytest.mark.parametrize("gain", [0.05, 0.9])  # quiet, as a voice may come out; and loud, near full scale
+@pytest.mark.parametrize("seconds", [0.25, 0.35, 1.3, 2.9, 4.5])
+def test_speech_of_any_length_is_normalised_to_the_target_loudness(seconds, gain, tmp_path):
+    """A one-word clip (under 400 ms) measured -inf LUFS and ffmpeg's loudnorm refused it (a 500 from
+    send_tts); one of 1-3 s came out near -35 LUFS. Real speech, cut to each length."""
+    from tests.support.fixtures import fixture
+    from videotwin.media.audio import TARGET_LUFS, TARGET_TRUE_PEAK_DB, decode, encode_normalized
+
+    sr = 22_050
+    speech = decode(fixture("audio/a08_en_f5_nature.wav"), sr)[int(0.3 * sr):]
+    clip = speech[:int(seconds * sr)] * gain
+    out = tmp_path / "out.mp3"
+    encode_normalized(clip, sr, out)
+    level, peak, length = _loudness_and_peak(out, sr)
+    assert abs(length - seconds) < 0.1
+    assert abs(level - TARGET_LUFS) <= 3.0, level
+    assert peak <= TARGET_TRUE_PEAK_DB + 0.5, peak
+
+
+def test_silence_is_written_as_it_is(tmp_path):
+    from videotwin.media.audio import decode, encode_normalized
+
+    out = tmp_path / "quiet.wav"
+    encode_normalized(np.zeros(5000, np.float32), 22_050, out)
+    assert np.abs(decode(out, 22_050)).max() == 0.0

@@ -54,6 +54,30 @@ def test_a_tampered_or_expired_link_gets_403(client, alice, runtime):
     assert_error(client.get(local(expired)), 403)
 
 
+@pytest.mark.parametrize("digit", ["%C2%B3", "%D9%A3", "1" * 5000])  # superscript three, Arabic-Indic three
+def test_a_link_whose_numbers_are_not_ascii_digits_gets_a_400_naming_the_parameter(client, alice, digit):
+    """str.isdigit() accepts these, int() refuses the first and the last: that was a 500."""
+    assert_error(client.get(f"/files/00?expires={digit}&signature=x"), 400, 10001, "expires:", "whole number")
+    assert client.head(f"/files/00?expires={digit}&signature=x").status_code == 400
+    grant = presign(client, alice, contentType="audio/wav", fileSize=100)
+    url = local(grant["url"])
+    query = dict(part.split("=", 1) for part in urlsplit(url).query.split("&"))
+    for name in ("expires", "max_bytes"):
+        bad = url.replace(f"{name}={query[name]}", f"{name}={digit}")
+        assert_error(client.put(bad, content=b"x", headers={"Content-Type": "audio/wav"}), 400, 10001, f"{name}:")
+    download = local(grant["fileUrl"])
+    bad = download.replace(f"expires={dict(p.split('=', 1) for p in urlsplit(download).query.split('&'))['expires']}",
+                           f"expires={digit}")
+    assert_error(client.get(bad), 400, 10001, "expires:")
+
+
+def test_an_input_url_that_only_looks_like_our_link_is_fetched_like_any_other(client, alice):
+    """A /files/ URL whose expires is not a number is not ours: the fetch rules apply (was a 500)."""
+    resp = client.post("/api/v1/tos/transferToStorage", json={"url": "http://127.0.0.1:9/files/00?expires=%C2%B3"
+                                                                      "&signature=x"}, headers=alice.headers)
+    assert_error(resp, 400, 10007, "url:", "loopback")
+
+
 def test_an_upload_url_cannot_be_reused_for_another_key_or_type(client, alice):
     grant = presign(client, alice, contentType="audio/wav", fileSize=100)
     url = local(grant["url"])
@@ -111,6 +135,34 @@ def test_transfer_to_storage_rehosts_a_file_and_keeps_its_content_type(allowed_c
     # Our own signed link is read from the store, not fetched (it would be a loopback address).
     again = client.post("/api/v1/tos/transferToStorage", json={"url": url}, headers=acct.headers)
     assert again.status_code == 200 and client.get(local(again.json()["data"]["url"])).content == got.content
+
+
+class _OddLength(BaseHTTPRequestHandler):
+    """Declares its length with a non-ASCII digit (a broken or hostile server)."""
+
+    def do_GET(self):  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Type", "audio/wav")
+        self.send_header("Content-Length", "\u00b3")  # sent as the Latin-1 byte 0xB3
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(b"RIFF....WAVE")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_content_length_that_is_not_a_number_does_not_break_the_fetch(allowed_client):
+    client, acct, _base = allowed_client
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OddLength)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        resp = client.post("/api/v1/tos/transferToStorage", json={"url": f"http://127.0.0.1:{server.server_port}/a"},
+                           headers=acct.headers)
+    finally:
+        server.shutdown()
+    assert resp.status_code == 200, resp.text
+    assert client.get(local(resp.json()["data"]["url"])).content == b"RIFF....WAVE"
 
 
 def test_transfer_to_storage_refuses_private_addresses_by_default(client, alice):

@@ -54,6 +54,13 @@ def fails(ctx: JobContext, inputs: Nothing) -> JobOutputs:
     raise PipelineError("the input has no face in it; film the person facing the camera", code=42)
 
 
+def leaks(ctx: JobContext, inputs: Nothing) -> JobOutputs:
+    """Fails with server paths in its message, as one built from a tool's output might."""
+    raise PipelineError(f"audioSrc: not readable as audio ({ctx.workdir}/audio: Invalid data found when "
+                        f"processing input); see {ctx.settings.data_dir.resolve()}/videotwin.db and "
+                        "/usr/lib/python3/dist-packages/x.py; http://127.0.0.1:8000/files/users/a.wav stays", code=43)
+
+
 def crashes(ctx: JobContext, inputs: Nothing) -> JobOutputs:
     raise RuntimeError("a bug")
 
@@ -72,9 +79,10 @@ def burn(ctx: JobContext, inputs: Burn) -> BurnOutputs:
 STEPS = Pipeline("test.steps", Steps, StepsOutputs, steps)
 FAILS = Pipeline("test.fails", Nothing, JobOutputs, fails)
 CRASHES = Pipeline("test.crashes", Nothing, JobOutputs, crashes)
+LEAKS = Pipeline("test.leaks", Nothing, JobOutputs, leaks)
 BURN = Pipeline("test.burn", Burn, BurnOutputs, burn)
 
 
 def register_pipelines(pipelines: Pipelines) -> None:
-    for pipeline in (STEPS, FAILS, CRASHES, BURN):
+    for pipeline in (STEPS, FAILS, CRASHES, LEAKS, BURN):
         pipelines.add(pipeline)

@@ -268,11 +268,18 @@ def test_bad_requests_are_refused_clearly_and_cost_nothing(env, tmp_path):
     assert coins(client, acct) == before
 
 
-@pytest.mark.parametrize("case", ["not_audio", "silent", "too_long"])
+@pytest.mark.parametrize("case", ["not_audio", "garbage", "silent", "too_long", "minute"])
 def test_audio_that_cannot_be_spoken_fails_the_video_and_refunds_it(env, tmp_path, case):
     client, acct, _other, rt, worker, media, anchor_id = env
     if case == "not_audio":
         url = f"{media}/MANIFEST.tsv"  # text/tab-separated-values: refused by type
+    elif case == "minute":
+        url = f"{media}/audio/a11_en_de_multilingual.mp3"  # 60 s: refused from its metadata, nothing decoded
+    elif case == "garbage":
+        # Served as audio but not audio: ffmpeg's reason named the job's folder in the data dir.
+        key = f"{user_prefix(acct.id)}uploads/garbage.wav"
+        rt.blobs.put_stream(key, [np.random.default_rng(7).bytes(20000)], "audio/wav", max_bytes=20000)
+        url = rt.url_for(key)
     else:
         seconds = 3.0 if case == "silent" else 25.0
         samples = np.zeros(int(16000 * seconds), np.float32)
@@ -291,8 +298,10 @@ def test_audio_that_cannot_be_spoken_fails_the_video_and_refunds_it(env, tmp_pat
     done = client.post("/api/v1/video/awsResult", headers=acct.headers, json={"_id": video_id}).json()["data"][0]
     assert done["status"] == "fail" and done["hasRefundCoin"] is True
     assert done["failed_message"].startswith("audioSrc:")
-    reason = {"not_audio": "expected audio", "silent": "silent", "too_long": "longer than"}[case]
-    assert reason in done["failed_message"]
+    reason = {"not_audio": "expected audio", "garbage": "not readable as audio", "silent": "silent",
+              "too_long": "25 s long; at most 20 s are accepted", "minute": "60 s long; at most 20 s"}[case]
+    assert reason in done["failed_message"], done["failed_message"]
+    assert str(rt.settings.data_dir) not in done["failed_message"] and "/tmp/" not in done["failed_message"]
     assert coins(client, acct) == before
     # A failed video can be deleted; then it is gone.
     assert client.delete(f"/api/v1/video/{video_id}", headers=acct.headers).status_code == 200

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cv2
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from videotwin.db.tables import BackgroundRow
 from videotwin.errors import BadInput, NotFound
 from videotwin.ids import is_id, new_id, utcnow
+from videotwin.media import images
+from videotwin.media.audio import MediaError
 from videotwin.storage.inputs import fetch_input
 from videotwin.storage.keys import user_prefix
 
@@ -98,7 +99,8 @@ def owned(session: Session, owner_id: str, back_id: str, field: str = "custom_ba
 
 
 def add(services: Services, owner_id: str, img_url: str) -> Background:
-    """Fetch the image, check it is a picture, store it as a JPEG no larger than MAX_SIDE_PX."""
+    """Fetch the image, check its header (pixels, sides) before decoding it, store it as a JPEG no
+    larger than MAX_SIDE_PX."""
     with services.db.read() as session:
         count = len(custom(session, owner_id))
     if count >= MAX_CUSTOM_BACKGROUNDS:
@@ -109,18 +111,17 @@ def add(services: Services, owner_id: str, img_url: str) -> Background:
         src = Path(tmp) / "image"
         fetch_input(img_url, src, field="img_url", accept=["image"], blobs=services.blobs, signer=services.signer,
                     rules=services.fetch_rules)
-        image = cv2.imdecode(np.fromfile(src, np.uint8), cv2.IMREAD_COLOR)
-        if image is None:
-            raise BadInput("img_url", "the file is not a readable image; send a JPEG or PNG")
+        try:
+            image = images.read_rgb(src, services.settings.max_image_pixels, MIN_SIDE_PX)
+        except MediaError as exc:
+            raise BadInput("img_url", str(exc)) from None
         h, w = image.shape[:2]
-        if min(h, w) < MIN_SIDE_PX:
-            raise BadInput("img_url", f"the image is {w}x{h}; at least {MIN_SIDE_PX} pixels on each side are needed")
         scale = min(1.0, MAX_SIDE_PX / max(h, w))
         if scale < 1.0:
             image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
             h, w = image.shape[:2]
         out = Path(tmp) / "background.jpg"
-        cv2.imwrite(str(out), image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        cv2.imwrite(str(out), cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         back_id = new_id()
         key = f"{user_prefix(owner_id)}backgrounds/{back_id}.jpg"
         services.blobs.put_file(key, out, "image/jpeg", consume=True)

@@ -9,7 +9,7 @@ from videotwin.domain import credits, user_voices
 from videotwin.errors import BadInput
 from videotwin.ids import new_id
 from videotwin.speech import scripts, voices
-from videotwin.speech.tts import MAX_TTS_CHARS, CloneProfile
+from videotwin.speech.tts import MAX_TTS_CHARS, CloneProfile, split_sentences
 from videotwin.storage.keys import user_prefix
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ def send_tts(services: Services, *, owner_id: str, msg: str, tts_id: str | None,
         raise BadInput("msg", "is empty; give the text to speak")
     if len(text) > MAX_TTS_CHARS:
         raise BadInput("msg", f"is {len(text)} characters; at most {MAX_TTS_CHARS} are accepted per call")
+    if not split_sentences(text):
+        raise BadInput("msg", f"{text[:80]!r} has no word in it (only punctuation or symbols); give the text to speak")
     if (tts_id is None) == (user_voice_id is None):
         raise BadInput("tts_id", "give exactly one of tts_id (a public voice) or user_voice_id (a cloned voice)")
     if not MIN_SPEECH_RATE <= speech_rate <= MAX_SPEECH_RATE:

@@ -2,69 +2,37 @@
 
 from __future__ import annotations
 
-import json
 import queue
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from videotwin.media.audio import FFMPEG, FFMPEG_TIMEOUT_SECONDS, MediaError
-
-FFPROBE = "ffprobe"
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    width: int  # as displayed, after rotation
-    height: int
-    fps: float
-    duration: float
-    codec: str
-    has_audio: bool
-    frames: int
+from videotwin.media.probe import VideoInfo, probe_media
 
 
 def probe(path: Path) -> VideoInfo:
-    if shutil.which(FFPROBE) is None:
-        raise MediaError("ffprobe is not installed (Debian package ffmpeg)")
-    cmd = [FFPROBE, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)]
-    proc = subprocess.run(cmd, capture_output=True, timeout=60, check=False)
-    if proc.returncode != 0:
-        raise MediaError("not readable as a video")
-    data = json.loads(proc.stdout or b"{}")
-    streams = data.get("streams", [])
-    video = next((s for s in streams if s.get("codec_type") == "video"
-                  and not s.get("disposition", {}).get("attached_pic")), None)
-    if video is None:
+    """The picture of a video file (media.probe), or MediaError when it has none."""
+    try:
+        info = probe_media(path).video
+    except MediaError:
+        raise MediaError("not readable as a video") from None
+    if info is None:
         raise MediaError("the file has no video stream")
-    width, height = int(video["width"]), int(video["height"])
-    rotation = 0
-    for side in video.get("side_data_list", []) or []:
-        if "rotation" in side:
-            rotation = int(side["rotation"])
-    if abs(rotation) % 180 == 90:
-        width, height = height, width
-    rate = video.get("avg_frame_rate") or video.get("r_frame_rate") or "0/1"
-    fps = float(Fraction(rate)) if rate not in ("0/0", "0/1") else 0.0
-    duration = float(video.get("duration") or data.get("format", {}).get("duration") or 0.0)
-    frames = int(video.get("nb_frames") or round(duration * fps))
-    return VideoInfo(width, height, fps, duration, video.get("codec_name", ""),
-                     any(s.get("codec_type") == "audio" for s in streams), frames)
+    return info
 
 
 def scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
-    """Even dimensions no larger than max_side on the longer side (aspect kept)."""
+    """Even dimensions no larger than max_side on the longer side (aspect kept), at least 2x2 (a 1x1
+    video would otherwise be 0x0)."""
     if max_side and max(width, height) > max_side:
         scale = max_side / max(width, height)
         width, height = width * scale, height * scale
-    return int(round(width / 2)) * 2, int(round(height / 2)) * 2
+    return max(2, int(round(width / 2)) * 2), max(2, int(round(height / 2)) * 2)
 
 
 def frames(path: Path, size: tuple[int, int] | None = None, fps: float | None = None) -> Iterator[np.ndarray]:

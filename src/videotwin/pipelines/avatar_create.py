@@ -2,14 +2,16 @@
 (userVideoTwin/startTraining).
 
 Video:
-1. fetch the video (the Content-Type must say video), probe it
-2. track the face in every frame; check the footage (length, one face, size, facing the camera)
+1. fetch the video (the Content-Type must say video), probe it: refuse what is outside the limits
+   (frame size, frame rate, length) before decoding anything
+2. track the face in every frame; check the footage (one face, size, facing the camera)
 3. store the avatar's pack: the footage, its track (landmarks, mouth opening, fps), the base video
    and mouth bank, and a cover image
 4. render the preview: a default sentence in a voice matching `gender`, lip-synced with the universal
    model, muxed as H.264 + AAC
-Photo: fetch and check the portrait (one face, large enough, facing the camera), store it with its
-landmarks, and render the preview by warping the face mesh (lipsync/photo.py)."""
+Photo: fetch the portrait, check its header (pixels) before decoding it, then the face (one face,
+large enough, facing the camera), store it with its landmarks, and render
+the preview by warping the face mesh (lipsync/photo.py)."""
 
 from __future__ import annotations
 
@@ -72,6 +74,12 @@ def run(ctx: JobContext, inputs: Inputs) -> AvatarPack:
         raise PipelineError(exc.message, ERR_FOOTAGE) from None
     except MediaError as exc:
         raise PipelineError(f"video_url: {exc}; send an MP4 or MOV video", ERR_FOOTAGE) from None
+    s = ctx.settings
+    limits = footage.FootageLimits(min_seconds=inputs.min_seconds, max_seconds=s.max_avatar_footage_seconds,
+                                   max_frame_pixels=s.max_video_frame_pixels, max_fps=s.max_video_fps)
+    problem = footage.check_video(info, limits)
+    if problem is not None:
+        raise PipelineError(f"video_url: {problem.message}", ERR_FOOTAGE)
     ctx.progress(0.05)
 
     track = track_video(source, ctx.models, progress=ctx.span(0.05, 0.5))
@@ -124,8 +132,7 @@ def run_photo(ctx: JobContext, inputs: Inputs) -> AvatarPack:
         fetched = ctx.fetch(inputs.url, source, field="image_url", accept=["image"])
     except InputFetchError as exc:
         raise PipelineError(exc.message, ERR_FOOTAGE) from None
-    photo = steps.read_image(source, "image_url: the file is not a readable image; send a JPEG or PNG portrait",
-                             ERR_FOOTAGE)
+    photo = steps.read_image(ctx, source, "image_url", ERR_FOOTAGE, min_side_px=MIN_PHOTO_FACE_PX)
     h, w = photo.shape[:2]
     size = video.scaled_size(w, h, MAX_PACK_SIDE_PX)
     rgb = cv2.resize(photo, size, interpolation=cv2.INTER_AREA)

@@ -20,9 +20,10 @@ from videotwin.lipsync import animate
 from videotwin.lipsync.animate import FootageSpeaker, PhotoSpeaker, Speaker
 from videotwin.lipsync.model import SAMPLE_RATE_HZ, UniversalLipsync
 from videotwin.lipsync.personal import PersonalLipsync
-from videotwin.media import captions, colour, matting, video
+from videotwin.media import captions, colour, images, matting, video
 from videotwin.media.audio import MediaError, decode, rms_dbfs, write_wav
 from videotwin.media.layout import Layout, place
+from videotwin.media.probe import probe_media
 from videotwin.pipelines import pack
 from videotwin.pipelines.base import JobContext, PipelineError
 from videotwin.pipelines.pack import AvatarFiles
@@ -32,6 +33,9 @@ from videotwin.speech.tts import CloneProfile, Synthesizer
 # Speech quieter than this (loudest second, dBFS) counts as silence.
 SILENCE_DBFS = -50.0
 MIN_SPEECH_SECONDS = 0.3
+# A length from the metadata may be an estimate (an MP3 without a frame index): this much over a
+# limit is left to the decoding to judge.
+PROBE_SLACK_SECONDS = 1.0
 BACKGROUND_JPEG_QUALITY = 92
 
 
@@ -50,21 +54,43 @@ class Speech:
         return len(self.audio16) / SAMPLE_RATE_HZ
 
 
+def probe_sound(path: Path, field: str, code: int) -> float:
+    """The length in seconds a file's metadata gives its sound (0.0 when it does not say), read before
+    anything is decoded; fails the job when the file has no sound."""
+    try:
+        info = probe_media(path)
+    except MediaError as exc:
+        raise PipelineError(f"{field}: {exc}; send an audio file (MP3, WAV, M4A, ...)", code) from None
+    if not info.has_audio:
+        raise PipelineError(f"{field}: the file has no sound; send an audio file (MP3, WAV, M4A, ...)", code)
+    return info.duration
+
+
+def too_long(field: str, seconds: float, max_seconds: float, code: int, advice: str) -> PipelineError:
+    return PipelineError(f"{field}: the audio is {seconds:.0f} s long; at most {max_seconds:g} s are accepted; "
+                         f"{advice}", code)
+
+
 def fetch_speech(ctx: JobContext, url: str, field: str, max_seconds: float, code: int) -> Speech:
     """Any audio or video file at `url`, refused when it is not sound, too short, too long or silent."""
     source = ctx.workdir / "speech-source"
+    advice = "split it into several videos"
     try:
         ctx.fetch(url, source, field=field, accept=["audio", "video"])
-        # One second past the limit tells "too long" apart without decoding hours of audio.
-        audio16 = decode(source, SAMPLE_RATE_HZ, max_seconds=max_seconds + 1.0)
     except InputFetchError as exc:
         raise PipelineError(exc.message, code) from None
+    # The metadata's length refuses a long file at once; the decoding stops one second past the limit
+    # too, for files whose metadata says nothing or lies.
+    declared = probe_sound(source, field, code)
+    if declared > max_seconds + PROBE_SLACK_SECONDS:
+        raise too_long(field, declared, max_seconds, code, advice)
+    try:
+        audio16 = decode(source, SAMPLE_RATE_HZ, max_seconds=max_seconds + 1.0)
     except MediaError as exc:
         raise PipelineError(f"{field}: {exc}; send an audio file (MP3, WAV, M4A, ...)", code) from None
     seconds = len(audio16) / SAMPLE_RATE_HZ
     if seconds > max_seconds:
-        raise PipelineError(f"{field}: the audio is longer than {max_seconds:g} s, the most one video may be; "
-                            "split it into several videos", code)
+        raise too_long(field, seconds, max_seconds, code, advice)
     if seconds < MIN_SPEECH_SECONDS:
         raise PipelineError(f"{field}: the audio is {seconds:.2f} s long; at least {MIN_SPEECH_SECONDS} s is "
                             "needed", code)
@@ -102,12 +128,13 @@ def mouth_motion(ctx: JobContext, speech: Speech, fps: float, n_frames: int, per
     return ctx.models.predict(UniversalLipsync, speech.audio16, fps, n_frames)
 
 
-def read_image(path: Path, unreadable: str, code: int) -> np.ndarray:
-    """An image file as RGB; fails the job with the message `unreadable` if it is not one."""
-    bgr = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise PipelineError(unreadable, code)
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+def read_image(ctx: JobContext, path: Path, field: str, code: int, min_side_px: int = 1) -> np.ndarray:
+    """An image file as RGB, its header checked against the image limits before it is decoded; fails
+    the job naming `field` when it is not an image or is outside them."""
+    try:
+        return images.read_rgb(path, ctx.settings.max_image_pixels, min_side_px)
+    except MediaError as exc:
+        raise PipelineError(f"{field}: {exc}", code) from None
 
 
 def avatar_speaker(ctx: JobContext, files: AvatarFiles, code: int) -> Speaker:
@@ -115,8 +142,7 @@ def avatar_speaker(ctx: JobContext, files: AvatarFiles, code: int) -> Speaker:
     gone = "anchor_id: the avatar's files are gone (it was removed while this video waited)"
     track = animate.load_track(ctx.download(files.track, gone, code))
     if files.image:
-        portrait = read_image(ctx.download(files.image, gone, code), "anchor_id: the avatar's portrait cannot be read",
-                              code)
+        portrait = read_image(ctx, ctx.download(files.image, gone, code), "anchor_id", code)
         rgb = cv2.resize(portrait, (track.width, track.height), interpolation=cv2.INTER_AREA)
         return PhotoSpeaker(rgb, track.landmarks[0])
     if files.base and files.bank:
@@ -138,7 +164,7 @@ def still_face(ctx: JobContext, rgb: np.ndarray) -> FaceObservation:
 def background_image(ctx: JobContext, key: str, size: tuple[int, int], code: int) -> np.ndarray:
     """A stored background picture covering `size` (system backgrounds are in the store too)."""
     path = ctx.download(key, "custom_back_id: the background was deleted while this video waited", code)
-    return matting.cover(read_image(path, "the background image cannot be read", code), size)
+    return matting.cover(read_image(ctx, path, "background", code), size)
 
 
 def background_colour(rgba: list[float], size: tuple[int, int]) -> np.ndarray:

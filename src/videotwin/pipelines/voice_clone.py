@@ -1,7 +1,8 @@
 """voice.clone: learn a cloned voice from reference speech (userVoice/training).
 
-1. fetch every reference URL (audio or video), decode to mono at the base voice's rate
-2. check it: at least 3 s of sound, not silent; clean it with DeepFilterNet if asked
+1. fetch every reference URL (audio or video); refuse references longer together than the limit
+   from their metadata, before decoding; decode to mono at the base voice's rate
+2. check it: at least 3 s of sound, at most the limit, not silent; clean it with DeepFilterNet if asked
 3. measure the speaker (pitch range, average spectral envelope) and the base voice the same way
 4. fit the formant ratio and equaliser that turn the base voice into the speaker
 The profile is the job's output; send_tts and video/generate apply it to the base voice's speech."""
@@ -16,13 +17,13 @@ import numpy as np
 from videotwin.errors import InputFetchError
 from videotwin.inference.denoise import DeepFilterNet
 from videotwin.media.audio import MediaError, decode, rms_dbfs
+from videotwin.pipelines import steps
 from videotwin.pipelines.base import JobContext, JobInputs, JobOutputs, Pipeline, PipelineError
 from videotwin.speech import clone, voices
 from videotwin.speech.tts import CloneProfile, Synthesizer
 
 KIND = "voice.clone"
 MIN_REFERENCE_SECONDS = 3.0
-MAX_REFERENCE_SECONDS = 300.0
 # Quieter than this over the whole reference counts as silence (full scale = 0 dBFS).
 SILENCE_DBFS = -50.0
 ERR_BAD_REFERENCE = 10
@@ -47,21 +48,37 @@ def run(ctx: JobContext, inputs: Inputs) -> Outputs:
     if base is None:
         raise PipelineError(f"the base voice {inputs.base_voice_id!r} no longer exists")
     sr = Synthesizer(ctx.models).sample_rate(base)
-    pieces = []
+    limit = ctx.settings.max_voice_reference_seconds
+    advice = "a few minutes of clear speech is plenty (30 s or more gives the best clone)"
+    # Every reference is fetched and its length read from its metadata before any is decoded: the
+    # references together may be at most `limit` long.
+    sources, declared = [], 0.0
     for i, url in enumerate(inputs.voice_urls):
         ctx.check()
-        dest = ctx.workdir / f"ref{i}"
-        field = f"voice_urls[{i}]"
+        dest, field = ctx.workdir / f"ref{i}", f"voice_urls[{i}]"
         try:
             ctx.fetch(url, dest, field=field, accept=["audio", "video"])
-            pieces.append(decode(dest, sr, max_seconds=MAX_REFERENCE_SECONDS))
         except InputFetchError as exc:
             raise PipelineError(exc.message, ERR_BAD_REFERENCE) from None
+        declared += steps.probe_sound(dest, field, ERR_BAD_REFERENCE)
+        if declared > limit + steps.PROBE_SLACK_SECONDS:
+            raise steps.too_long("voice_urls", declared, limit, ERR_BAD_REFERENCE, advice)
+        sources.append((dest, field))
+        ctx.progress(0.15 * (i + 1) / len(inputs.voice_urls))
+    pieces, left = [], limit + 1.0  # one second past the limit tells "too long" apart
+    for dest, field in sources:
+        try:
+            pieces.append(decode(dest, sr, max_seconds=left))
         except MediaError as exc:
             raise PipelineError(f"{field}: {exc}", ERR_BAD_REFERENCE) from None
-        ctx.progress(0.3 * (i + 1) / len(inputs.voice_urls))
+        left -= pieces[-1].size / sr
+        if left <= 0:
+            break
+    ctx.progress(0.3)
     audio = np.concatenate(pieces)
     seconds = audio.size / sr
+    if seconds > limit:
+        raise steps.too_long("voice_urls", seconds, limit, ERR_BAD_REFERENCE, advice)
     if seconds < MIN_REFERENCE_SECONDS:
         raise PipelineError(f"voice_urls: the reference audio is {seconds:.1f} s long; at least "
                             f"{MIN_REFERENCE_SECONDS:g} s of speech is needed (30 s or more gives the best clone)",

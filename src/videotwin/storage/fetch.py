@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from videotwin.errors import InputFetchError
+from videotwin.ids import whole_number
 
 MAX_URL_CHARS = 2048
 READ_CHUNK_BYTES = 256 * 1024
@@ -210,9 +211,9 @@ def fetch_to_file(url: str, dest: Path, rules: FetchRules, *, field: str,
             raise InputFetchError(
                 field, f"{url[:200]} is served as {content_type or 'no Content-Type'}; expected {wanted} "
                        "(the media type is read from the Content-Type header, not the file name)")
-        length = resp.getheader("Content-Length")
-        if length and length.isdigit() and int(length) > rules.max_bytes:
-            raise InputFetchError(field, f"{url[:200]} is {int(length)} bytes; at most {rules.max_bytes} "
+        length = whole_number(resp.getheader("Content-Length"))
+        if length is not None and length > rules.max_bytes:
+            raise InputFetchError(field, f"{url[:200]} is {length} bytes; at most {rules.max_bytes} "
                                          "are accepted")
         size = 0
         dest.parent.mkdir(parents=True, exist_ok=True)

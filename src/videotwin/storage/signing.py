@@ -8,9 +8,22 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from videotwin.errors import BadInput
+from videotwin.ids import whole_number
 from videotwin.storage.keys import is_valid_key
 
 FILES_PATH = "/files/"
+
+
+def _query_number(name: str, text: str) -> int | None:
+    """A whole-number query parameter of a link we signed: None when absent; BadInput naming it when
+    it is something else (the link was altered, or copied with its query mangled)."""
+    if not text:
+        return None
+    number = whole_number(text)
+    if number is None:
+        raise BadInput(name, f"{text[:40]!r} is not a whole number; use the link exactly as the API gave it")
+    return number
 
 
 @dataclass(frozen=True)
@@ -43,17 +56,21 @@ class UrlSigner:
         return f"{self._base}{FILES_PATH}{quote(grant.key)}?{query}"
 
     def check_download(self, key: str, expires: str, signature: str, now: float | None = None) -> bool:
-        if not expires.isdigit() or int(expires) < (now or time.time()):
+        """Whether the link is ours and unexpired; BadInput when `expires` is not a whole number."""
+        when = _query_number("expires", expires)
+        if when is None or when < (now or time.time()):
             return False
         return hmac.compare_digest(self._sig("GET", key, expires), signature)
 
     def check_upload(self, key: str, expires: str, max_bytes: str, content_type: str, signature: str,
                      now: float | None = None) -> UploadGrant | None:
-        if not expires.isdigit() or not max_bytes.isdigit() or int(expires) < (now or time.time()):
+        """The grant if the link is ours and unexpired; BadInput when a number in it is not one."""
+        when, most = _query_number("expires", expires), _query_number("max_bytes", max_bytes)
+        if when is None or most is None or when < (now or time.time()):
             return None
         if not hmac.compare_digest(self._sig("PUT", key, expires, max_bytes, content_type), signature):
             return None
-        return UploadGrant(key, int(expires), int(max_bytes), content_type)
+        return UploadGrant(key, when, most, content_type)
 
     def own_key(self, url: str) -> str | None:
         """The blob key if `url` is a valid, unexpired download link signed by us, else None.
@@ -66,6 +83,8 @@ class UrlSigner:
         query = parse_qs(parts.query)
         expires = query.get("expires", [""])[0]
         signature = query.get("signature", [""])[0]
-        if not is_valid_key(key) or not self.check_download(key, expires, signature):
-            return None
-        return key
+        try:
+            ours = is_valid_key(key) and self.check_download(key, expires, signature)
+        except BadInput:
+            ours = False  # not a link we made: it is fetched like any other URL
+        return key if ours else None

@@ -20,6 +20,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from videotwin.domain import jobs, leases, outbox, workers
+from videotwin.errors import scrub_paths
 from videotwin.pipelines.base import JobCancelled, JobContext, PipelineError, ProgressThrottle
 from videotwin.pipelines.registry import Pipelines
 from videotwin.runtime import Runtime
@@ -157,7 +158,7 @@ class Worker:
             return
         except PipelineError as exc:
             with db.write() as session:
-                leases.fail(session, job.id, self.id, exc.code, exc.message)
+                leases.fail(session, job.id, self.id, exc.code, self._public(exc.message, workdir))
             log.info("job %s failed: %s", job.id, exc.message)
             return
         except Exception:  # noqa: BLE001 - a bug in one job must not take the worker down
@@ -173,6 +174,11 @@ class Worker:
             return
         self._drop_other_attempts(done)
         log.info("job %s succeeded", job.id)
+
+    def _public(self, message: str, workdir: Path) -> str:
+        """A failure message as the user reads it: the last line of defence against a server path in
+        it (the messages are written without them; one built from a tool's output may slip through)."""
+        return scrub_paths(message, [workdir, self.tmp_root, self.runtime.settings.data_dir, tempfile.gettempdir()])
 
     def _drop_other_attempts(self, job: jobs.Job) -> None:
         """Files of earlier, dead attempts are not part of the result."""

@@ -13,6 +13,7 @@ from videotwin.api.envelope import Envelope, ok
 from videotwin.api.openapi import may_answer
 from videotwin.domain import accounts, credits
 from videotwin.errors import BadInput
+from videotwin.ids import whole_number
 from videotwin.runtime import Runtime
 from videotwin.wire.accounts import (
     BalancesOut,
@@ -102,14 +103,15 @@ def _parse_date(field: str, value: str | None, end: bool) -> datetime | None:
         return None
     text = value.strip()
     try:
-        if text.isdigit():
-            return datetime.fromtimestamp(int(text) / 1000, UTC)
+        millis = whole_number(text)
+        if millis is not None:
+            return datetime.fromtimestamp(millis / 1000, UTC)
         if len(text) == 10:
             day = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
             return day + timedelta(days=1) if end else day
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # the last two: epoch milliseconds past year 9999
         raise BadInput(field, f"{value!r} is not a date; use YYYY-MM-DD, ISO 8601 or epoch milliseconds") from None
 
 

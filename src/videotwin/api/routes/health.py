@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 
 from videotwin.api.deps import RuntimeDep
@@ -8,6 +10,7 @@ from videotwin.api.errors import CODE_INTERNAL, error_response
 from videotwin.api.openapi import may_answer
 from videotwin.domain import workers
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 # A worker that reported within this many reaper intervals (plus slack, seconds) counts as alive.
 ALIVE_INTERVALS = 3
@@ -22,6 +25,8 @@ def health(request: Request, runtime: RuntimeDep):
         with runtime.db.read() as session:
             alive = workers.alive(session, ALIVE_INTERVALS * runtime.settings.reaper_interval_seconds
                                   + ALIVE_SLACK_SECONDS)
-    except Exception as exc:  # noqa: BLE001 - health reports, it does not raise
-        return error_response(request, 503, CODE_INTERNAL, f"database unavailable: {exc}")
+    except Exception:  # noqa: BLE001 - health reports, it does not raise
+        # The reason goes to the log only: a database error names its file or host.
+        log.exception("health: the database does not answer")
+        return error_response(request, 503, CODE_INTERNAL, "database unavailable; the server log says why")
     return ok(request, {"status": "ok", "workers": alive})

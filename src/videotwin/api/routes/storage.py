@@ -17,6 +17,7 @@ from videotwin.api.envelope import Envelope, ok
 from videotwin.api.errors import CODE_BAD_INPUT, CODE_FORBIDDEN, CODE_NOT_FOUND, error_response
 from videotwin.api.openapi import FILE_ANSWERS, may_answer
 from videotwin.errors import BadInput
+from videotwin.ids import whole_number
 from videotwin.storage.inputs import transfer_to_storage
 from videotwin.storage.keys import is_valid_key, user_prefix
 from videotwin.storage.signing import FILES_PATH, UploadGrant
@@ -92,8 +93,8 @@ async def upload(request: Request, key: str, runtime: RuntimeDep, expires: str =
     if grant.content_type and sent_type.lower() != grant.content_type.split(";")[0].strip().lower():
         return error_response(request, 400, CODE_BAD_INPUT,
                               f"Content-Type: this URL was signed for {grant.content_type!r}, got {sent_type!r}")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > grant.max_bytes:
+    declared = whole_number(request.headers.get("content-length"))
+    if declared is not None and declared > grant.max_bytes:
         return error_response(request, 400, CODE_BAD_INPUT,
                               f"the upload is {declared} bytes; this URL accepts at most {grant.max_bytes}")
     # Stream to a temporary file (never the whole upload in memory), then move it into the store.
