@@ -61,12 +61,6 @@ ONE_OF = (("tts_id", "user_voice_id"), ("video_url", "image_url"), ("audioSrc", 
 MEDIA = {"video": ("video/v05_woman_bluebg.mp4", "video/mp4"), "image": ("image/i05_man_grey_bg.jpg", "image/jpeg"),
          "audio": ("audio/a08_en_f5_nature.wav", "audio/wav")}
 STEER_CHANCE = 0.5
-# Known server errors being fixed on another branch (send_tts of a very short text: the model server
-# answers 500). Cases that only show these are not reported; remove each once its fix is merged.
-FIXED_ELSEWHERE = [
-    lambda case: case.operation.label == "POST /api/v1/video/send_tts" and isinstance(case.body, dict)
-    and len(str(case.body.get("msg", ""))) < 12,
-]
 FAILURES_SHOWN = 40
 
 
@@ -194,8 +188,6 @@ def _fuzz(operation, mode: GenerationMode, checks, others: Others, steering: Ste
             failures[label].append(str(group)[:1500])
             return
         except Exception as exc:  # noqa: BLE001 - the app raised: a server error, reported with the others
-            if any(known(case) for known in FIXED_ELSEWHERE):
-                return
             failures[label].append(f"server error {type(exc).__name__}: {exc}\n{case.as_curl_command()}")
             return
         if others.marker in response.text:

@@ -261,6 +261,7 @@ def test_bad_requests_are_refused_clearly_and_cost_nothing(env, tmp_path):
                           web_people_y=0), 400, 10001, "web_people_x")
     assert_error(generate(client, acct, anchor_id=anchor_id, anchor_type=1, audioSrc=audio, isCaptionEnabled=True,
                           captionAlign={"PrimaryColour": "red-ish"}), 400, 10001, "captionAlign.PrimaryColour")
+    assert_error(generate(client, acct, anchor_id=anchor_id, anchor_type=1, msg="?! ... 🙂"), 400, 10001, "no word")
     assert_error(generate(client, acct, anchor_id=anchor_id, anchor_type=1, msg="Привет, как дела?",
                           custom_voice="en-US-joe"), 400, 10001, "msg")
     assert_error(generate(client, acct, anchor_id=anchor_id, anchor_type=1, audioSrc=audio, bogus=1), 400, 10001,

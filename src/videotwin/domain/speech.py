@@ -19,6 +19,13 @@ MIN_SPEECH_RATE, MAX_SPEECH_RATE = 0.5, 2.0
 MAX_CLASSIFY_CHARS = 5000
 
 
+def check_speakable(text: str, field: str) -> None:
+    """Refuse a text with no word in it (only punctuation, symbols or emoji) before anything is charged."""
+    if not split_sentences(text):
+        raise BadInput(field, f"{text[:80]!r} has no word in it (only punctuation or symbols); give the text to "
+                              "speak")
+
+
 def send_tts(services: Services, *, owner_id: str, msg: str, tts_id: str | None, user_voice_id: str | None,
              speech_rate: float) -> str:
     """Speak `msg`; returns the blob key of a loudness-normalised MP3."""
@@ -27,8 +34,7 @@ def send_tts(services: Services, *, owner_id: str, msg: str, tts_id: str | None,
         raise BadInput("msg", "is empty; give the text to speak")
     if len(text) > MAX_TTS_CHARS:
         raise BadInput("msg", f"is {len(text)} characters; at most {MAX_TTS_CHARS} are accepted per call")
-    if not split_sentences(text):
-        raise BadInput("msg", f"{text[:80]!r} has no word in it (only punctuation or symbols); give the text to speak")
+    check_speakable(text, "msg")
     if (tts_id is None) == (user_voice_id is None):
         raise BadInput("tts_id", "give exactly one of tts_id (a public voice) or user_voice_id (a cloned voice)")
     if not MIN_SPEECH_RATE <= speech_rate <= MAX_SPEECH_RATE:

@@ -312,6 +312,8 @@ def submission(services: Services, owner_id: str, req: GenerateRequest) -> Submi
         check_url(audio_src, "audioSrc")
     elif len(text) > MAX_TEXT_CHARS:
         raise BadInput("msg", f"is {len(text)} characters; at most {MAX_TEXT_CHARS} are accepted")
+    else:
+        speech.check_speakable(text, "msg")
     back_id, custom_back_id, color = _blank(req.back_id), _blank(req.custom_back_id), _blank(req.color)
     if back_id is not None and custom_back_id is not None:
         raise BothBackgrounds("custom_back_id", "give back_id (a system background) or custom_back_id (one of "
