@@ -183,6 +183,7 @@ def test_avatars_and_videos_as_a_client_reads_them(env, read_as):
     for path in ("records", "userRecords"):
         page = ok(client.get(f"/api/v1/userVideoTwin/{path}?pageNum=1&pageSize=10", headers=acct.headers))
         assert twin["_id"] in [t["_id"] for t in items(page, read_as)], path
+    assert twin["_id"] in [t["_id"] for t in ok(client.get("/api/v1/userVideoTwin/list", headers=acct.headers))]
     pending = ok(client.get("/api/v1/userVideoTwin/records?status=pending", headers=acct.headers))
     assert twin["_id"] in [t["_id"] for t in items(pending, read_as)]
     assert ok(client.get(f"/api/v1/userVideoTwin/{twin['_id']}", headers=acct.headers))["_id"] == twin["_id"]

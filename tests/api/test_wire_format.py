@@ -8,7 +8,7 @@ import uuid
 def assert_error(resp, status: int, code: int | None = None, *words: str) -> dict:
     assert resp.status_code == status, resp.text
     body = resp.json()
-    assert body["code"] != 0 and body["data"] is None
+    assert body["code"] != 0 and body["data"] is None and body["message"] == body["msg"]
     uuid.UUID(body["trace_id"])
     if code is not None:
         assert body["code"] == code

@@ -63,8 +63,9 @@ def mouth_motion(client, url, path, models) -> np.ndarray:
 def test_a_photo_and_a_video_say_an_audio_in_one_call(env, tmp_path, models):
     client, acct, other, worker, media = env
     before = coins(client, acct)
+    # As a published A2E client sends it: duration 0 ("as long as the audio") and prompts.
     photo = run(client, acct, worker, "talkingPhoto", name="Hello", image_url=f"{media}/{PORTRAIT}",
-                audio_url=f"{media}/{SPEECH}", prompt="a man talking", negative_prompt="blurry")
+                audio_url=f"{media}/{SPEECH}", duration=0, prompt="a man talking", negative_prompt="blurry")
     assert photo["current_status"] == "completed", photo["failed_message"]
     assert photo["result_url"] and photo["cover_url"] and photo["name"] == "Hello"
     assert photo["prompt"] == "a man talking" and any("prompt" in n for n in photo["notes"])

@@ -68,7 +68,8 @@ def trace_id(request: Request) -> str:
 
 def error_response(request: Request, status: int, code: int, msg: str,
                    headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"code": code, "msg": msg, "data": None, "trace_id": trace_id(request)}
+    # `message` repeats `msg`: published A2E clients read either.
+    body = {"code": code, "msg": msg, "message": msg, "data": None, "trace_id": trace_id(request)}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -74,7 +74,8 @@ class TraceAndLimit:
         got = f"{size} bytes" if size is not None else "more than that"
         msg = (f"the request body is {got}; at most {self.max_body_bytes} bytes of JSON are accepted "
                "(send media as URLs, or upload it with a presigned URL)")
-        body = json.dumps({"code": CODE_BAD_INPUT, "msg": msg, "data": None, "trace_id": trace}).encode()
+        body = json.dumps({"code": CODE_BAD_INPUT, "msg": msg, "message": msg, "data": None,
+                           "trace_id": trace}).encode()
         await send({"type": "http.response.start", "status": 400,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode())]})

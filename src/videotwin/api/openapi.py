@@ -40,6 +40,7 @@ class ErrorEnvelope(BaseModel):
 
     code: int = Field(description="non-zero: the kind of failure (docs/API.md lists them)")
     msg: str = Field(description="what was wrong: the field, the value and what was expected")
+    message: str = Field(description="the same as msg (some A2E clients read this name)")
     data: None = Field(description="always null")
     trace_id: str = Field(description="quote it when reporting a problem; also the X-Trace-Id header")
 

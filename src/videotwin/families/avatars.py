@@ -55,6 +55,8 @@ FAMILY = Family(
         Records("userRecords", filters=STATUS_FILTER, summary="Your avatars, newest first (the name A2E's web "
                                                               "app uses; the same list as records)"),
         Listing("trainingRecords", summary="Avatars being made or trained"),
+        Listing("list", (jobs.QUEUED, jobs.RUNNING, jobs.SUCCEEDED, jobs.FAILED, jobs.CANCELLED),
+                "Every avatar of yours, newest first, as a plain array (what published A2E clients read)"),
         Batch(),
         Delete("remove", "Delete the avatar, its anchor, its personalised models and every file (what runs "
                          "is stopped; what has not started is refunded)"),

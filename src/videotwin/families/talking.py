@@ -10,7 +10,7 @@ from videotwin.domain.tasks import Submission
 from videotwin.families.base import Batch, Delete, Detail, Family, Records, Routes, Start, UrlFor
 from videotwin.pipelines import talking as pipeline
 from videotwin.wire.presenters import GENERIC_WORDS, task_fields, url_or_none
-from videotwin.wire.talking import TalkingOut, TalkingPhotoBody, TalkingVideoBody
+from videotwin.wire.talking import DEFAULT_DURATION_SECONDS, TalkingOut, TalkingPhotoBody, TalkingVideoBody
 
 if TYPE_CHECKING:
     from videotwin.domain.ports import Services
@@ -18,14 +18,14 @@ if TYPE_CHECKING:
 
 def build_photo(services: Services, owner_id: str, body: TalkingPhotoBody) -> Submission:
     return talking.submission(services, source_kind="image", source_url=body.image_url, audio_url=body.audio_url,
-                              seconds=body.duration, name=body.name, prompt=body.prompt,
+                              seconds=body.duration or DEFAULT_DURATION_SECONDS, name=body.name, prompt=body.prompt,
                               negative_prompt=body.negative_prompt, webhook_url=body.webhook_url,
                               webhook_token=body.webhook_token)
 
 
 def build_video(services: Services, owner_id: str, body: TalkingVideoBody) -> Submission:
     return talking.submission(services, source_kind="video", source_url=body.video_url, audio_url=body.audio_url,
-                              seconds=body.duration, name=body.name, prompt=body.prompt,
+                              seconds=body.duration or DEFAULT_DURATION_SECONDS, name=body.name, prompt=body.prompt,
                               negative_prompt=body.negative_prompt, webhook_url=body.webhook_url,
                               webhook_token=body.webhook_token)
 

@@ -6,15 +6,18 @@ from pydantic import AliasChoices, Field
 
 from videotwin.wire.common import Body, TaskFields
 
-# A2E's limits on how long a talking photo without audio lasts, seconds.
-MIN_DURATION_SECONDS, MAX_DURATION_SECONDS, DEFAULT_DURATION_SECONDS = 1, 20, 3
+# How long a talking photo without audio lasts, seconds (A2E: 1-20, default 3). Clients send 0 for
+# "as long as the audio" (published A2E clients do), which without audio means the default.
+MIN_DURATION_SECONDS, MAX_DURATION_SECONDS, DEFAULT_DURATION_SECONDS = 0, 20, 3
 
 
 class _TalkingBody(Body):
     name: str | None = Field(default=None, max_length=128)
     audio_url: str | None = Field(default=None, max_length=2048, description="the speech to lip-sync (any audio)")
     duration: int = Field(default=DEFAULT_DURATION_SECONDS, ge=MIN_DURATION_SECONDS, le=MAX_DURATION_SECONDS,
-                          description="without audio_url: how long the photo comes alive (silent), seconds")
+                          description="without audio_url: how long the photo comes alive (silent), seconds; "
+                                      "0: as long as the audio (without audio: 3 s). With audio_url the video is "
+                                      "as long as the audio")
     prompt: str | None = Field(default=None, max_length=2000, description="accepted and kept; not used here")
     negative_prompt: str | None = Field(default=None, max_length=2000,
                                         validation_alias=AliasChoices("negative_prompt", "negative_prmpt"),
