@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import make_account, make_settings
+from tests.storage.test_files_and_uploads import local
 from tests.support.fixtures import FIXTURES, fixture, serve_fixtures
 from videotwin.app import create_app
 from videotwin.bootstrap import ensure_admin, migrate
@@ -169,6 +170,10 @@ def test_voices_and_speech_as_a_client_reads_them(env):
     url = ok(client.post("/api/v1/video/send_tts", json={"msg": "Hello from an A2E client.", "tts_id": tts_id,
                                                          "speechRate": 1.0}, headers=acct.headers))
     assert isinstance(url, str) and url.startswith("http")
+    # A client that kept an A2E voice id is told what ids look like here, and nothing is charged.
+    refused = client.post("/api/v1/video/send_tts", json={"msg": "Hello.", "tts_id": "63a549c1ad2a27fe43d9669a"},
+                          headers=acct.headers).json()
+    assert refused["code"] != 0 and "tts_id" in refused["msg"] and "en-US-jo" in refused["msg"]
     assert isinstance(ok(client.get("/api/v1/userVoice/completedRecord", headers=acct.headers)), list)
     assert isinstance(ok(client.get("/api/v1/userVoice/trainingRecord", headers=acct.headers)), list)
 
@@ -220,3 +225,17 @@ def test_talking_tasks_as_a_client_reads_them(env, group):
     ok(client.delete(f"/api/v1/{group}/{task['_id']}", headers=acct.headers))
     after = ok(client.get(f"/api/v1/{group}/{task['_id']}", headers=acct.headers))
     assert after["current_status"] == "failed" and after["hasRefundCoin"] is True  # cancelled before it ran
+
+
+def test_an_upload_as_published_clients_make_it(env):
+    """Presign with {key, contentType, contentLength, expiresIn}, PUT the bytes to data.uploadUrl with
+    Content-Type and Content-Length, then hand data.cdnUrl to a task."""
+    client, acct, _admin, _media = env
+    audio = fixture("audio/a19_en_retalking_1.wav").read_bytes()
+    grant = ok(client.post("/api/v1/r2/upload-presigned-url", headers=acct.headers, json={
+        "key": "video-engine/clip.wav", "contentType": "audio/wav", "contentLength": len(audio), "expiresIn": 900}))
+    put = client.put(local(grant["uploadUrl"]), content=audio,
+                     headers={"Content-Type": "audio/wav", "Content-Length": str(len(audio))})
+    assert put.status_code == 200, put.text
+    fetched = client.get(local(grant["cdnUrl"]))
+    assert fetched.status_code == 200 and fetched.content == audio

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from videotwin.domain import credits, user_voices
 from videotwin.errors import BadInput
-from videotwin.ids import new_id
+from videotwin.ids import is_id, new_id
 from videotwin.speech import scripts, voices
 from videotwin.speech.tts import MAX_TTS_CHARS, CloneProfile, split_sentences
 from videotwin.storage.keys import user_prefix
@@ -66,7 +66,9 @@ def resolve_voice(services: Services, owner_id: str, tts_id: str | None, user_vo
     if tts_id is not None:
         voice = voices.get(tts_id)
         if voice is None:
-            raise BadInput(field or "tts_id", f"no public voice {tts_id!r}; anchor/voice_list lists them")
+            hint = " (an id like that is A2E's own or a cloned voice's: this server's public voices have ids such " \
+                   "as en-US-jo, and a cloned voice goes in user_voice_id)" if is_id(tts_id) else ""
+            raise BadInput(field or "tts_id", f"no public voice {tts_id!r}{hint}; anchor/voice_list lists them")
         return voice, None
     with services.db.read() as session:
         cloned = user_voices.usable(session, owner_id, user_voice_id, field=field or "user_voice_id")

@@ -36,5 +36,6 @@ class PresignOut(Out):
     key: str
     fileUrl: str = Field(description="signed GET URL of the file once uploaded")
     publicUrl: str = Field(description="the same as fileUrl")
+    cdnUrl: str = Field(description="the same as fileUrl (the name published A2E clients read)")
     expiresIn: int
     maxBytes: int

@@ -53,7 +53,7 @@ def _presign(request: Request, body: PresignBody, runtime: RuntimeDep, me: Princ
     file_url = runtime.signer.download_url(key, max(ttl, runtime.settings.signed_url_ttl_seconds))
     return ok(request, PresignOut(
         url=put_url, uploadUrl=put_url, headers={"Content-Type": content_type} if content_type else {},
-        key=user_key, fileUrl=file_url, publicUrl=file_url, expiresIn=ttl, maxBytes=grant.max_bytes,
+        key=user_key, fileUrl=file_url, publicUrl=file_url, cdnUrl=file_url, expiresIn=ttl, maxBytes=grant.max_bytes,
     ))
 
 
