@@ -4,13 +4,15 @@ from fastapi import APIRouter, Request
 
 from videotwin.api.deps import PrincipalDep, RuntimeDep, run_slow
 from videotwin.api.envelope import Envelope, ok
+from videotwin.api.openapi import may_answer
 from videotwin.families.quote import quote
 from videotwin.wire.quote import QuoteBody, QuoteOut
 
 router = APIRouter(tags=["credits"])
 
 
-@router.post("/api/v1/generation/quote", response_model=Envelope[QuoteOut])
+# 503: pricing a video from a text detects the text's language on the model server, as the call would.
+@router.post("/api/v1/generation/quote", response_model=Envelope[QuoteOut], responses=may_answer(503))
 async def generation_quote(request: Request, body: QuoteBody, runtime: RuntimeDep, me: PrincipalDep):
     """What `endpoint` would cost with `requestBody`: the body is checked as that endpoint checks it
     (a bad one is refused naming requestBody.<field>); nothing is recorded or charged."""
