@@ -218,7 +218,7 @@ def test_every_operation_documents_its_error_answers_as_the_envelope(client):
     schema = client.get("/openapi.json").json()
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     envelope = schema["components"]["schemas"]["ErrorEnvelope"]
-    assert set(envelope["required"]) == {"code", "msg", "data", "trace_id"}
+    assert set(envelope["required"]) == {"code", "msg", "message", "data", "trace_id"}
     for path, ops in schema["paths"].items():
         for method, op in ops.items():
             answers = op["responses"]

@@ -52,7 +52,7 @@ def requests(draw):
     return fields
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fields=requests(), native=st.sampled_from(AVATAR_SIZES), resolution=st.sampled_from(videos.RESOLUTIONS))
 def test_every_accepted_canvas_gives_a_frame_the_encoder_takes_with_the_person_where_the_box_says(
         fields, native, resolution):
