@@ -160,9 +160,11 @@ def test_add_system_avatar_reports_the_real_outcome_when_a_running_worker_takes_
     assert cli._add_system_avatar(settings, args) == 0
     out = capsys.readouterr()
     assert "ready: anchor_id" in out.out and "error" not in out.err, out
-    # Again, with nothing taking the job: the avatar of that name is reported, not made twice.
+    # Again (the name typed with a space), with nothing taking the job: the avatar of that name is
+    # reported, not made twice.
     monkeypatch.setattr(tasks, "start", real_start)
-    assert cli._add_system_avatar(settings, args) == 0
+    again = cli.build_parser().parse_args(["admin", "add-system-avatar", str(clip), "--name", "Blue "])
+    assert cli._add_system_avatar(settings, again) == 0
     assert "exists already" in capsys.readouterr().out
     with rt.db.read() as session:
         assert session.query(VideoTwinRow).filter(VideoTwinRow.system.is_(True)).count() == 1

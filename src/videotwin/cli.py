@@ -254,12 +254,11 @@ def _add_system_avatar(settings: Settings, args: argparse.Namespace) -> int:
             submission = avatars.submission(runtime, name=args.name, gender=args.gender,
                                             video_url=runtime.url_for(key), image_url=None, system=True)
             existing = tasks.start(runtime, avatar_family.FAMILY, admin_id, submission, charge=False)
-            # Made here and now, so the operator sees the result at once (unless a running worker took
-            # the job first: then this finds it taken and waits below).
-            Worker(runtime, worker_pipelines(settings.plugins)).execute(existing.job.id)
         else:
             print(f"system avatar {args.name!r} is being made; waiting for it")
-        job = _wait_for_job(runtime, existing.job.id)
+        # Made here and now, so the operator sees the result at once, unless a running worker holds
+        # the job: the claim is atomic, so this then finds it taken and waits for that worker.
+        job = _wait_for_job(runtime, existing.job.id, Worker(runtime, worker_pipelines(settings.plugins)))
         if job.status != jobs.SUCCEEDED:
             reason = job.error_message or f"the making was {job.status}"
             print(f"error: the avatar could not be made: {reason}", file=sys.stderr)
@@ -273,19 +272,24 @@ def _add_system_avatar(settings: Settings, args: argparse.Namespace) -> int:
         runtime.close()
 
 
-def _wait_for_job(runtime, job_id: str):
-    """The job once it has ended (whichever worker ran it), saying now and then that it is still going."""
+def _wait_for_job(runtime, job_id: str, worker):
+    """The job once it has ended, whichever worker ran it: run here whenever it is (again) queued, with
+    no `serve` needed, including after a worker holding it died (its lease is reaped here too), and
+    saying now and then that it is still going."""
     import time
 
-    from videotwin.domain import jobs
+    from videotwin.domain import jobs, leases
 
     last_report = time.monotonic()
     while True:
-        with runtime.db.read() as session:
+        with runtime.db.write() as session:
+            leases.reap_expired(session)
             job = jobs.get_any(session, job_id)
         if job.finished:
             return job
-        if time.monotonic() - last_report >= SYSTEM_AVATAR_REPORT_SECONDS:
+        if job.status == jobs.QUEUED:
+            worker.execute(job_id)  # returns at once if someone else claimed it first
+        elif time.monotonic() - last_report >= SYSTEM_AVATAR_REPORT_SECONDS:
             print(f"still being made by a worker: {round(job.progress * 100)} %", flush=True)
             last_report = time.monotonic()
         time.sleep(SYSTEM_AVATAR_POLL_SECONDS)

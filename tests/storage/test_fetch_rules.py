@@ -205,3 +205,10 @@ def test_a_server_that_trickles_bytes_is_cut_off_at_the_total_time_limit(media_s
     with pytest.raises(InputFetchError, match="longer than 1 s"):
         fetch_to_file(f"{media_server}/trickle.mp4", tmp_path / "f", LOCAL, field="video_url")
     assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.parametrize("url", ["http://[::1/a.mp3", "http://[zz]/x.mp4"])
+def test_a_url_whose_host_cannot_be_read_is_refused_naming_the_field(url):
+    with pytest.raises(InputFetchError) as caught:
+        check_url(url, "audioSrc")
+    assert caught.value.field == "audioSrc" and "not a valid URL" in caught.value.message

@@ -98,6 +98,16 @@ def test_caption_align_in_a2e_keys_is_honoured():
     assert style.background_color == "rgba(0,0,0,0)" and style.stroke_width > 0
 
 
+def test_caption_numbers_may_come_as_digit_strings_like_every_number_in_a_body():
+    style, _ = videos._captions({"Fontsize": "54", "BorderStyle": "3", "subtitle_position": "0.7"})
+    assert style.font_size == pytest.approx(54 / 1080) and style.stroke_width == 0 and style.subtitle_position == 0.7
+
+
+def test_traditional_chinese_captions_keep_their_region_for_the_glyphs():
+    assert videos._captions({"language": "zh-TW"})[0].language == "zh-tw"
+    assert videos._captions({"language": "zh-CN"})[0].language == "zh"
+
+
 def test_border_style_3_draws_a_box_in_the_outline_colour_and_no_outline():
     style, _ = videos._captions({"BorderStyle": 3, "OutlineColour": "rgba(0,0,0,0.6)"})
     assert style.background_color == "rgba(0,0,0,0.6)" and style.stroke_width == 0
@@ -119,6 +129,9 @@ def test_our_own_caption_names_still_work_and_unknown_keys_are_noted_not_refused
     ({"BorderStyle": 2}, "captionAlign.BorderStyle"),
     ({"language": "klingon"}, "captionAlign.language"),
     ({"title": "x" * 500}, "captionAlign.title"),
+    ({"Fontsize": 10 ** 400}, "captionAlign.Fontsize"),  # an int no float can hold: once a 500
+    ({"Fontsize": float("inf")}, "captionAlign.Fontsize"),
+    ({"BorderStyle": True}, "captionAlign.BorderStyle"),
 ])
 def test_a_known_caption_key_with_a_bad_value_is_refused_naming_it(align, field):
     with pytest.raises(BadInput) as caught:

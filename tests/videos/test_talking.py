@@ -143,5 +143,16 @@ def test_a_quote_is_what_the_call_would_charge_and_charges_nothing(env):
     assert_error(quote("talkingVideo/start", {"video_url": f"{media}/{FOOTAGE}"}), 400, None, "audio_url")
     assert_error(quote("video/generate", {"anchor_id": "0" * 24}), 400, None, "requestBody.anchor_type")
     assert_error(quote("video/nope", {}), 400, None, "endpoint", "video/generate")
+    assert_error(quote("http://[::1/video/generate", {}), 400, None, "endpoint")
+    assert_error(quote("talkingPhoto/start", {"image_url": "http://[::1/a.png"}), 400, None, "image_url")
+    # send_tts is checked as send_tts checks it.
+    assert_error(quote("video/send_tts", {"msg": "?!", "tts_id": "en-US-jo"}), 400, None, "msg", "no word")
+    assert_error(quote("video/send_tts", {"msg": "Hello", "tts_id": "nope"}), 400, None, "tts_id")
+    # And the group's own admission rules: one voice training at a time.
+    training = client.post("/api/v1/userVoice/training", headers=acct.headers, json={
+        "name": "mine", "voice_urls": [f"{media}/{SPEECH}"]})
+    assert training.status_code == 200, training.text
+    assert_error(quote("userVoice/training", {"name": "again", "voice_urls": [f"{media}/{SPEECH}"]}), 409)
+    client.delete(f"/api/v1/userVoice/{training.json()['data']['_id']}", headers=acct.headers)
     assert coins(client, acct) == before
     assert client.get("/api/v1/talkingPhoto/allRecords", headers=acct.headers).json()["data"]["total"] == records

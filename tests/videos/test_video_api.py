@@ -256,9 +256,9 @@ def test_bad_requests_are_refused_clearly_and_cost_nothing(env, tmp_path):
                  10001, "resolution")
     assert_error(generate(client, acct, anchor_id=anchor_id, anchor_type=1, audioSrc=audio, color="blue-ish"), 400,
                  10001, "color")
-    assert_error(generate(client, acct, anchor_id=anchor_id, anchor_type=1, audioSrc=audio, web_bg_width=1280,
-                          web_bg_height=720, web_people_width=400, web_people_height=400, web_people_x=1200,
-                          web_people_y=0), 400, 10001, "web_people_x")
+    assert_error(generate(client, acct, anchor_id=anchor_id, anchor_type=1, audioSrc=audio, color="#00ff00",
+                          web_bg_width=1280, web_bg_height=720, web_people_width=400, web_people_height=400,
+                          web_people_x=1200, web_people_y=0), 400, 10001, "web_people_x")
     assert_error(generate(client, acct, anchor_id=anchor_id, anchor_type=1, audioSrc=audio, isCaptionEnabled=True,
                           captionAlign={"PrimaryColour": "red-ish"}), 400, 10001, "captionAlign.PrimaryColour")
     assert_error(generate(client, acct, anchor_id=anchor_id, anchor_type=1, msg="?! ... 🙂"), 400, 10001, "no word")
@@ -443,3 +443,18 @@ def test_every_background_and_avatar_kind_renders_the_canvas_as_laid_out(env, ph
         assert person[outside].mean() < 0.01
         assert rows.max() >= box[3] - 6
         assert box[0] - 4 <= np.percentile(cols, 1) <= np.percentile(cols, 99) <= box[2] + 4
+
+
+def test_canvas_fields_without_a_background_are_noted_and_not_checked(env, short_speech):
+    """With nothing to place the person on, the canvas fields are not used: even ones that would be
+    refused with a background (no canvas size, a box off the canvas) only earn a note."""
+    client, acct, _other, _rt, _worker, _media, anchor_id = env
+    for fields in ({"web_people_width": 270, "web_people_height": 480},
+                   {"web_bg_width": 853, "web_bg_height": 480, "web_people_width": 270, "web_people_height": 480,
+                    "web_people_x": 5000, "web_people_y": 0}):
+        resp = generate(client, acct, anchor_id=anchor_id, anchor_type=1, audioSrc=short_speech, **fields)
+        assert resp.status_code == 200, resp.text
+        assert any("ignored" in n for n in resp.json()["data"]["notes"])
+        assert client.delete(f"/api/v1/video/{resp.json()['data']['_id']}", headers=acct.headers).status_code == 200
+    assert_error(generate(client, acct, anchor_id=anchor_id, anchor_type=1, audioSrc=short_speech, color="#000000",
+                          web_people_width=270, web_people_height=480), 400, 10001, "web_bg_width")

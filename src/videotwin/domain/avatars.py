@@ -78,9 +78,16 @@ def twin(session: Session, row: VideoTwinRow, job: Job) -> Twin:
                 history[0].job if history else None, lipsync_models.in_use_of(history))
 
 
+def display_name(name: str | None) -> str:
+    """An avatar's name as it is kept."""
+    return (name or "").strip() or DEFAULT_NAME
+
+
 def system_avatar_named(session: Session, name: str) -> Twin | None:
-    """The system avatar of this name (the newest, should there be several from before names were unique)."""
-    row = session.scalar(select(VideoTwinRow).where(VideoTwinRow.system.is_(True), VideoTwinRow.name == name)
+    """The system avatar of this name as it is kept (the newest, should there be several from before
+    names were unique)."""
+    row = session.scalar(select(VideoTwinRow).where(VideoTwinRow.system.is_(True),
+                                                    VideoTwinRow.name == display_name(name))
                          .order_by(VideoTwinRow.created_at.desc()).limit(1))
     if row is None:
         return None
@@ -104,7 +111,7 @@ def submission(services: Services, *, name: str | None, gender: str, video_url: 
     check_url(url, f"{kind}_url")
     if gender not in GENDERS:
         raise BadInput("gender", f"{gender!r} is not one of {', '.join(GENDERS)}")
-    name = (name or "").strip() or DEFAULT_NAME
+    name = display_name(name)
     if len(name) > MAX_NAME_CHARS:
         raise BadInput("name", f"is {len(name)} characters; at most {MAX_NAME_CHARS} are accepted")
     if background_image is not None:

@@ -3,6 +3,7 @@ storage. The speaking and the detecting are the model server's (services.inferen
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from videotwin.domain import credits, user_voices
@@ -26,9 +27,19 @@ def check_speakable(text: str, field: str) -> None:
                               "speak")
 
 
-def send_tts(services: Services, *, owner_id: str, msg: str, tts_id: str | None, user_voice_id: str | None,
-             speech_rate: float) -> str:
-    """Speak `msg`; returns the blob key of a loudness-normalised MP3."""
+@dataclass(frozen=True)
+class TtsRequest:
+    """A send_tts call, checked: what to say and with which voice."""
+
+    text: str
+    voice: voices.PublicVoice
+    profile: CloneProfile | None
+    speech_rate: float
+
+
+def check_request(services: Services, *, owner_id: str, msg: str, tts_id: str | None, user_voice_id: str | None,
+                  speech_rate: float) -> TtsRequest:
+    """Everything send_tts checks before it charges and speaks (also what generation/quote checks)."""
     text = msg.strip()
     if not text:
         raise BadInput("msg", "is empty; give the text to speak")
@@ -43,13 +54,21 @@ def send_tts(services: Services, *, owner_id: str, msg: str, tts_id: str | None,
     problem = scripts.language_problem(text, voice.language, services.inference.detect_language)
     if problem:
         raise BadInput("msg", problem)
+    return TtsRequest(text, voice, profile, speech_rate)
+
+
+def send_tts(services: Services, *, owner_id: str, msg: str, tts_id: str | None, user_voice_id: str | None,
+             speech_rate: float) -> str:
+    """Speak `msg`; returns the blob key of a loudness-normalised MP3."""
+    req = check_request(services, owner_id=owner_id, msg=msg, tts_id=tts_id, user_voice_id=user_voice_id,
+                        speech_rate=speech_rate)
     price = services.settings.prices.tts_coins
     entry = None
     if price:
         with services.db.write() as session:
             entry = credits.spend(session, owner_id, "coins", price, note="send_tts")
     try:
-        mp3 = services.inference.speak(text, voice.id, speech_rate, profile)
+        mp3 = services.inference.speak(req.text, req.voice.id, req.speech_rate, req.profile)
         key = f"{user_prefix(owner_id)}tts/{new_id()}.mp3"
         services.blobs.put_stream(key, [mp3], "audio/mpeg", max_bytes=len(mp3))
         return key

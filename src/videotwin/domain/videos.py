@@ -7,6 +7,8 @@ needs the audio itself (not audio, silent, too long) fails the job, which refund
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -63,10 +65,16 @@ COLOUR_STYLES = ("color", "stroke_color", "background_color", "shadow_color", "t
 NUMBER_STYLES = {"font_size": (0.01, 200.0), "font_px_at_1080": (4.0, 400.0), "stroke_width": (0.0, 0.5),
                  "subtitle_position": (0.0, 1.0)}
 FONT_REFERENCE_LINES = 1080
+# Numbers past this are no style value (and need not be formatted: a 400-digit integer is no float).
+MAX_STYLE_NUMBER = 1e6
+MAX_ECHO_CHARS = 40
+# A number written as text, as request bodies accept them ("24", "0.85").
+DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 DEFAULT_BOX_COLOUR = "rgba(0,0,0,1)"
 # ASS BorderStyle: 1 outline (+ shadow in BackColour), 3 an opaque box (in OutlineColour).
 BORDER_OUTLINE, BORDER_BOX = 1, 3
 MAX_CAPTION_TEXT_CHARS = {"title": 200, "font_family": 64, "language": 16}
+TRADITIONAL_CHINESE = frozenset({"zh-tw", "zh-hk", "zh-hant"})
 # Languages Whisper knows (caption timing listens in this language).
 CAPTION_LANGUAGES = frozenset(
     "af am ar as az ba be bg bn bo br bs ca cs cy da de el en es et eu fa fi fo fr gl gu ha haw he hi hr ht hu hy "
@@ -188,6 +196,23 @@ def _canvas(fields: dict[str, float | None] | None) -> Canvas | None:
     return Canvas(width=w, height=h, people=(x, y, pw, ph))
 
 
+def _number(value: Any) -> float | None:
+    """A JSON number or a string of decimal digits (as in every request body), as a float; None if it
+    is neither (booleans are not numbers) or is beyond any sensible style value."""
+    if isinstance(value, str) and DECIMAL.fullmatch(value.strip()):
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if abs(value) > MAX_STYLE_NUMBER or not math.isfinite(value):  # an int this big is no float
+        return None
+    return float(value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_ECHO_CHARS else text[:MAX_ECHO_CHARS] + "..."
+
+
 def _caption_value(name: str, key: str, value: Any) -> Any:
     """One captionAlign value, checked for the style field it sets."""
     field = f"captionAlign.{key}"
@@ -198,23 +223,26 @@ def _caption_value(name: str, key: str, value: Any) -> Any:
         return "rgba({},{},{},{:g})".format(*parse_colour(value, field))
     if name in NUMBER_STYLES:
         low, high = NUMBER_STYLES[name]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise BadInput(field, f"{value!r} is not a number; expected {low:g}-{high:g}")
-        if not low <= value <= high:
-            raise BadInput(field, f"{value:g} is outside {low:g}-{high:g}")
-        return float(value)
+        number = _number(value)
+        if number is None:
+            raise BadInput(field, f"{_short(value)} is not a number; expected {low:g}-{high:g}")
+        if not low <= number <= high:
+            raise BadInput(field, f"{_short(value)} is outside {low:g}-{high:g}")
+        return number
     if name == "border_style":
-        if value not in (BORDER_OUTLINE, BORDER_BOX) or isinstance(value, bool):
-            raise BadInput(field, f"{value!r} is not 1 (outline and shadow) or 3 (a box behind the text)")
-        return value
+        if _number(value) not in (BORDER_OUTLINE, BORDER_BOX):
+            raise BadInput(field, f"{_short(value)} is not 1 (outline and shadow) or 3 (a box behind the text)")
+        return int(_number(value))
     limit = MAX_CAPTION_TEXT_CHARS[name]
     if not isinstance(value, str) or len(value) > limit:
         raise BadInput(field, f"expected a string of at most {limit} characters")
     if name == "language":
-        base = value.strip().replace("_", "-").split("-")[0].lower()
+        code = value.strip().replace("_", "-").lower()
+        base = code.split("-")[0]
         if base and base not in CAPTION_LANGUAGES:
             raise BadInput(field, f"{value!r} is not a language code such as en, en-US, zh-CN or ja")
-        return base or None
+        # Chinese keeps its region: Traditional characters are drawn with their own glyphs.
+        return (code if code in TRADITIONAL_CHINESE else base) or None
     return value
 
 
@@ -318,7 +346,13 @@ def submission(services: Services, owner_id: str, req: GenerateRequest) -> Submi
     if back_id is not None and custom_back_id is not None:
         raise BothBackgrounds("custom_back_id", "give back_id (a system background) or custom_back_id (one of "
                                                 "yours), not both")
-    canvas = _canvas(req.canvas)
+    notes: list[str] = []
+    if back_id is None and custom_back_id is None and color is None:
+        canvas = None  # nothing to place the person on: the fields are not used, so not checked either
+        if any((req.canvas or {}).values()):
+            notes.append(CANVAS_WITHOUT_BACKGROUND)
+    else:
+        canvas = _canvas(req.canvas)
     with services.db.read() as session:
         anchor = avatars.usable_anchor(session, owner_id, req.anchor_id)
         if anchor.anchor_type != req.anchor_type:
@@ -338,10 +372,6 @@ def submission(services: Services, owner_id: str, req: GenerateRequest) -> Submi
     if canvas is not None and canvas.people and anchor_inputs.width and anchor_inputs.height:
         check_person_on_canvas(canvas, (anchor_inputs.width, anchor_inputs.height), req.resolution)
     voice = _voice(services, owner_id, text, _blank(req.custom_voice), anchor.gender) if text is not None else None
-    notes: list[str] = []
-    if canvas is not None and background is None:
-        canvas = None
-        notes.append(CANVAS_WITHOUT_BACKGROUND)
     caption_style = None
     if req.captions:
         caption_style, caption_notes = _captions(req.caption_align)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
-from videotwin.domain import credits
+from videotwin.domain import credits, speech
 from videotwin.domain.jobs import Cost
 from videotwin.errors import BadInput
 from videotwin.families.base import Family, Start
@@ -45,7 +45,10 @@ def _priced_endpoints() -> dict[str, tuple[Family, Start]]:
 
 def _endpoint(value: str) -> str:
     """`video/generate`, `/api/v1/video/generate` or a full URL -> `video/generate`."""
-    path = urlsplit(value.strip()).path if "://" in value else value.strip().split("?")[0]
+    try:
+        path = urlsplit(value.strip()).path if "://" in value else value.strip().split("?")[0]
+    except ValueError:
+        raise BadInput("endpoint", f"{value[:120]!r} is not a URL or a path such as video/generate") from None
     return path.lstrip("/").removeprefix(API_PREFIX.lstrip("/")).rstrip("/")
 
 
@@ -65,9 +68,14 @@ def quote(services: Services, owner_id: str, endpoint: str, request_body: dict[s
     if path in priced:
         family, route = priced[path]
         body = _parse(route.body, request_body)
-        cost = family.price(services.settings.prices, family.build(services, owner_id, body).inputs)
+        submission = family.build(services, owner_id, body)
+        with services.db.read() as session:  # the group's own admission rules (e.g. one training at a time)
+            family.admit(session, owner_id, submission)
+        cost = family.price(services.settings.prices, submission.inputs)
     elif path == SEND_TTS:
-        _parse(SendTtsBody, request_body)
+        tts = _parse(SendTtsBody, request_body)
+        speech.check_request(services, owner_id=owner_id, msg=tts.msg, tts_id=tts.tts_id,
+                             user_voice_id=tts.user_voice_id, speech_rate=tts.speechRate)
         coins = services.settings.prices.tts_coins
         cost = Cost("coins", coins) if coins else None
     else:

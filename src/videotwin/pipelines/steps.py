@@ -190,9 +190,10 @@ def caption_burners(ctx: JobContext, speech: Speech, look: CaptionLook, size: tu
                     ) -> list[captions.Burner]:
     """Captions timed by Whisper's word timestamps (the known text, when there is one, aligned to them),
     and the title line if there is one."""
-    language = look.language or speech.language
+    language = look.language or speech.language  # may carry a region (zh-tw: Traditional glyphs)
     with ctx.models.use(Whisper) as whisper:
-        heard = whisper.transcribe(speech.audio16, language=language, word_timestamps=True)
+        heard = whisper.transcribe(speech.audio16, language=language.split("-")[0] if language else None,
+                                   word_timestamps=True)
     language = language or heard.language
     timed = captions.align_text(speech.text, heard.words) if speech.text else captions.heard_words(heard.words)
     font_px = int(round(look.font_size * min(size) if look.font_size <= 1 else look.font_size))

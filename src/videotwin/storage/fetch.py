@@ -103,7 +103,10 @@ def check_url(url: object, field: str) -> tuple[str, str, int, str]:
         raise InputFetchError(field, f"the URL is {len(url)} characters; at most {MAX_URL_CHARS} are accepted")
     if any(c.isspace() for c in url):
         raise InputFetchError(field, f"the URL {url[:200]!r} contains spaces; percent-encode them (%20)")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed or malformed [IPv6] host
+        raise InputFetchError(field, f"the URL {url[:200]!r} is not a valid URL (its host cannot be read)") from None
     if parts.scheme not in ("http", "https"):
         raise InputFetchError(field, f"the URL {url[:200]!r} must start with http:// or https://")
     if not parts.hostname:

@@ -11,8 +11,9 @@ from videotwin.wire.quote import QuoteBody, QuoteOut
 router = APIRouter(tags=["credits"])
 
 
-# 503: pricing a video from a text detects the text's language on the model server, as the call would.
-@router.post("/api/v1/generation/quote", response_model=Envelope[QuoteOut], responses=may_answer(503))
+# 409: the group admits one at a time (a voice training, a lip-sync training); 503: pricing a video
+# from a text detects its language on the model server, as the call would.
+@router.post("/api/v1/generation/quote", response_model=Envelope[QuoteOut], responses=may_answer(409, 503))
 async def generation_quote(request: Request, body: QuoteBody, runtime: RuntimeDep, me: PrincipalDep):
     """What `endpoint` would cost with `requestBody`: the body is checked as that endpoint checks it
     (a bad one is refused naming requestBody.<field>); nothing is recorded or charged."""
