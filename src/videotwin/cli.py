@@ -18,6 +18,9 @@ log = logging.getLogger("videotwin")
 # After a child process exits unexpectedly, wait this long before starting a new one.
 CHILD_RESTART_DELAY_SECONDS = 2.0
 CHILD_STOP_TIMEOUT_SECONDS = 10.0
+# The model server keeps no state, and a model being loaded can hold its interpreter for many
+# seconds (langid: 17 s on a loaded machine): stopping it waits this long, then kills it.
+MODEL_SERVER_STOP_TIMEOUT_SECONDS = 3.0
 # uvicorn's supervisor restarts an API process that does not answer its ping within this long. API
 # processes run no models, so a ping is answered in milliseconds; the margin is for a machine
 # saturated by renders, where killing a slow but healthy process would drop its requests.
@@ -35,8 +38,8 @@ class _Child:
     heavy job nor a model can ever hold an API process's interpreter lock. A child is restarted if it
     dies, and stopped with the server."""
 
-    def __init__(self, command: str) -> None:
-        self.command = command
+    def __init__(self, command: str, stop_timeout: float = CHILD_STOP_TIMEOUT_SECONDS) -> None:
+        self.command, self.stop_timeout = command, stop_timeout
         self.proc: subprocess.Popen | None = None
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._supervise, name=f"{command}-supervisor", daemon=True)
@@ -69,16 +72,21 @@ class _Child:
             self.stopping.wait(CHILD_RESTART_DELAY_SECONDS)
             self.proc = self._spawn()
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
         self.stopping.set()
         proc = self.proc
-        if proc is None or proc.poll() is not None:
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self) -> None:
+        proc = self.proc
+        if proc is None:
             return
-        proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(CHILD_STOP_TIMEOUT_SECONDS)
+            proc.wait(self.stop_timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -100,7 +108,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"videotwin: admin API token written to {token_path} (mode 0600)", flush=True)
     else:
         print(f"videotwin: admin API token file: {token_path}", flush=True)
-    children = [] if settings.model_server_url else [_Child("model-server")]
+    children = [] if settings.model_server_url else [_Child("model-server", MODEL_SERVER_STOP_TIMEOUT_SECONDS)]
     if not args.no_worker:
         children.append(_Child("worker"))
     for child in children:
@@ -121,8 +129,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         else:
             uvicorn.run(create_app(runtime), **common)
     finally:
+        for child in children:  # all at once: each stop's wait runs alongside the others'
+            child.ask_to_stop()
         for child in children:
-            child.stop()
+            child.wait_stopped()
         runtime.close()
     return 0
 
