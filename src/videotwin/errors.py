@@ -4,15 +4,25 @@ see (its folders) out of what users read. Imports nothing of videotwin's."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
+# A value a user sent is quoted in a message up to this many characters.
+MAX_ECHO_CHARS = 80
 # What stands for a server folder in a message a user reads.
 PATH_WORD = "a file"
 # An absolute path of two parts or more (/srv/data/tmp/x), not the path of a URL (the character
 # before it is not part of a word, a host or a scheme) nor a media type (audio/*).
 _ABSOLUTE_PATH = re.compile(r"(?<![\w:/.%*-])/(?:[\w.+~-]+/)+[\w.+~-]*")
+
+
+def echo(value: object) -> str:
+    """A value a user sent, as a message quotes it: JSON's spelling for true, false and null, repr for
+    the rest, cut at MAX_ECHO_CHARS."""
+    text = json.dumps(value) if isinstance(value, bool) or value is None else repr(value)
+    return text if len(text) <= MAX_ECHO_CHARS else text[:MAX_ECHO_CHARS] + "..."
 
 
 class DomainError(Exception):

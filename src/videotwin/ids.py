@@ -39,6 +39,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Numbers written as text (request bodies accept them, as some A2E clients send form values as text):
+# plain ASCII decimal digits, as the API schema says too.
+INTEGER_TEXT = r"^-?[0-9]+$"
+NUMBER_TEXT = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
 def whole_number(text: str | None) -> int | None:
     """The whole number written in `text` with ASCII digits, else None. str.isdigit() alone is not
     enough: it also accepts '³' and '٣', which int() refuses or reads as another digit."""

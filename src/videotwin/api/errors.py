@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import typing
 from typing import Any
@@ -17,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from videotwin import errors as de
+from videotwin.errors import echo
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,6 @@ _DOMAIN_MAP: list[tuple[type[de.DomainError], int, int]] = [
     (de.Conflict, 409, CODE_CONFLICT),
     (de.Unavailable, 503, CODE_UNAVAILABLE),
 ]
-MAX_INPUT_ECHO_CHARS = 80
 _EXPECTED = {
     "int_parsing": "a whole number", "int_type": "a whole number", "int_from_float": "a whole number",
     "float_parsing": "a number", "float_type": "a number", "bool_parsing": "true or false",
@@ -72,11 +71,6 @@ def error_response(request: Request, status: int, code: int, msg: str,
     body = {"code": code, "msg": msg, "message": msg, "data": None, "trace_id": trace_id(request)}
     return JSONResponse(body, status_code=status, headers=headers)
 
-
-def _echo(value: Any) -> str:
-    # JSON's spelling for the values JSON spells differently (true, false, null); repr for the rest.
-    text = json.dumps(value) if isinstance(value, bool) or value is None else repr(value)
-    return text if len(text) <= MAX_INPUT_ECHO_CHARS else text[:MAX_INPUT_ECHO_CHARS] + "..."
 
 
 def _dependants(dependant: Any) -> list[Any]:
@@ -155,14 +149,14 @@ def describe_validation_error(err: dict[str, Any], request: Request) -> str:
         hint = f"; accepted fields: {', '.join(accepted)}" if accepted else ""
         return f"{field}: is not a field of this endpoint{hint}"
     if kind in ("model_attributes_type", "dict_type", "model_type"):
-        return f"{field or 'the request body'}: expected a JSON object, got {type(given).__name__} {_echo(given)}"
+        return f"{field or 'the request body'}: expected a JSON object, got {type(given).__name__} {echo(given)}"
     if kind in _EXPECTED:
-        return f"{field or 'body'}: expected {_EXPECTED[kind]}, got {_echo(given)}"
+        return f"{field or 'body'}: expected {_EXPECTED[kind]}, got {echo(given)}"
     if kind in _OUT_OF_RANGE and (accepted := _accepted_range(err, request)):
-        return f"{field}: expected {accepted}, got {_echo(given)}"
+        return f"{field}: expected {accepted}, got {echo(given)}"
     message = err.get("msg", "is not valid")
     message = message[0].lower() + message[1:] if message else message
-    return f"{field or 'body'}: {message}; got {_echo(given)}"
+    return f"{field or 'body'}: {message}; got {echo(given)}"
 
 
 async def validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -21,8 +21,8 @@ from videotwin.db.tables import AvatarVideoRow, UserRow
 from videotwin.domain import avatars, backgrounds, jobs, lipsync_models, speech
 from videotwin.domain.jobs import Cost, Job
 from videotwin.domain.tasks import Submission
-from videotwin.errors import BadInput
-from videotwin.ids import is_id
+from videotwin.errors import BadInput, echo
+from videotwin.ids import NUMBER_TEXT, is_id
 from videotwin.media import colour
 from videotwin.media.layout import layout, visible_share
 from videotwin.pipelines import video_generate
@@ -67,9 +67,8 @@ NUMBER_STYLES = {"font_size": (0.01, 200.0), "font_px_at_1080": (4.0, 400.0), "s
 FONT_REFERENCE_LINES = 1080
 # Numbers past this are no style value (and need not be formatted: a 400-digit integer is no float).
 MAX_STYLE_NUMBER = 1e6
-MAX_ECHO_CHARS = 40
 # A number written as text, as request bodies accept them ("24", "0.85").
-DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+DECIMAL = re.compile(NUMBER_TEXT)
 DEFAULT_BOX_COLOUR = "rgba(0,0,0,1)"
 # ASS BorderStyle: 1 outline (+ shadow in BackColour), 3 an opaque box (in OutlineColour).
 BORDER_OUTLINE, BORDER_BOX = 1, 3
@@ -208,11 +207,6 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= MAX_ECHO_CHARS else text[:MAX_ECHO_CHARS] + "..."
-
-
 def _caption_value(name: str, key: str, value: Any) -> Any:
     """One captionAlign value, checked for the style field it sets."""
     field = f"captionAlign.{key}"
@@ -225,13 +219,13 @@ def _caption_value(name: str, key: str, value: Any) -> Any:
         low, high = NUMBER_STYLES[name]
         number = _number(value)
         if number is None:
-            raise BadInput(field, f"{_short(value)} is not a number; expected {low:g}-{high:g}")
+            raise BadInput(field, f"{echo(value)} is not a number; expected {low:g}-{high:g}")
         if not low <= number <= high:
-            raise BadInput(field, f"{_short(value)} is outside {low:g}-{high:g}")
+            raise BadInput(field, f"{echo(value)} is outside {low:g}-{high:g}")
         return number
     if name == "border_style":
         if _number(value) not in (BORDER_OUTLINE, BORDER_BOX):
-            raise BadInput(field, f"{_short(value)} is not 1 (outline and shadow) or 3 (a box behind the text)")
+            raise BadInput(field, f"{echo(value)} is not 1 (outline and shadow) or 3 (a box behind the text)")
         return int(_number(value))
     limit = MAX_CAPTION_TEXT_CHARS[name]
     if not isinstance(value, str) or len(value) > limit:

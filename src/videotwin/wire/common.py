@@ -13,6 +13,8 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from videotwin.ids import INTEGER_TEXT, NUMBER_TEXT
+
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 10
@@ -24,10 +26,7 @@ MAX_PAGE_NUM = 1_000_000
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
-# In a JSON body a number may also come as a string of plain decimal digits (some A2E clients send
-# form values as text); what such a string may look like, as the schema says too.
-INTEGER_TEXT = r"^-?[0-9]+$"
-NUMBER_TEXT = r"^-?[0-9]+(\.[0-9]+)?$"
+# In a JSON body a number may also come as a string of plain decimal digits (ids.INTEGER_TEXT, NUMBER_TEXT).
 _TEXT_OF = {int: re.compile(INTEGER_TEXT), float: re.compile(NUMBER_TEXT)}
 _JSON_SCALARS = (bool, int, float, str)
 
