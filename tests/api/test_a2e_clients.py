@@ -26,7 +26,7 @@ from videotwin.runtime import build_runtime
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "api" / "endpoints.json"
 # Groups whose issues are still open: their endpoints are not served yet.
 NOT_YET_GROUPS = {"caption_removal", "dubbing", "face_swap", "image_to_video", "streaming"}
-NOT_YET_PATHS = {"/api/v1/userVideoTwin/addVoiceClone", "/api/v1/userVideoTwin/eyeContact",
+NOT_YET_PATHS = {"/api/v1/userVideoTwin/eyeContact",
                  "/api/v1/userVideoTwin/training", "/api/v1/userVideoTwin/upload",
                  "/api/v1/userVideoTwin/uploadStatus"}
 ADMIN_ONLY = {"/api/v1/user/add"}

@@ -235,6 +235,7 @@ def test_every_operation_documents_its_error_answers_as_the_envelope(client):
                 ("post", "/api/v1/video/generate"): {"402", "503"},
                 ("post", "/api/v1/userVoice/training"): {"402", "409"},
                 ("post", "/api/v1/userVideoTwin/continueTraining"): {"402", "404", "409"},
+                ("post", "/api/v1/userVideoTwin/addVoiceClone"): {"402", "404", "409"},
                 ("post", "/api/v1/token/delete"): {"404"},
                 ("get", "/api/v1/userVideoTwin/{record_id}"): {"404"},
                 ("post", "/api/v1/video/awsResult"): {"404"}}

@@ -14,6 +14,7 @@ from tests.storage.test_files_and_uploads import local
 from tests.support.fixtures import fixture, serve_fixtures
 from videotwin.app import create_app
 from videotwin.bootstrap import migrate
+from videotwin.db.tables import JobRow
 from videotwin.families.index import worker_pipelines
 from videotwin.inference import whisper
 from videotwin.media.audio import decode
@@ -201,6 +202,18 @@ def test_a_cloned_voice_speaks_intelligibly_at_the_reference_speakers_pitch(env)
     assert client.delete(f"/api/v1/userVoice/{voice['_id']}", headers=acct.headers).json()["code"] == 0
     gone = tts(client, acct, msg="Hello there.", user_voice_id=voice["_id"])
     assert_error(gone, 400, None, "user_voice_id")
+
+
+def test_a_video_reference_is_accepted_and_its_sound_track_is_learned(env):
+    client, acct, rt, worker, media = env
+    clip = fixture("video/v05_woman_bluebg.mp4")  # 6.6 s of a woman talking, H.264 + AAC
+    voice = train(client, acct, worker, media, name="from a video", gender="female",
+                  voice_urls=[f"{media}/video/v05_woman_bluebg.mp4"])
+    assert voice["current_status"] == "completed", voice["failed_message"]
+    with rt.db.read() as session:
+        learned = session.get(JobRow, _job_of(rt, voice["_id"])).outputs
+    assert abs(learned["reference_seconds"] - decode(clip, 16000).size / 16000) < 0.1
+    assert client.delete(f"/api/v1/userVoice/{voice['_id']}", headers=acct.headers).json()["code"] == 0
 
 
 @pytest.mark.parametrize("path,words", [

@@ -6,9 +6,10 @@ from videotwin.families import avatars, lipsync_models, talking, videos, voices
 from videotwin.families.base import Family
 from videotwin.pipelines.registry import Pipelines, build_pipelines
 
-FAMILIES: tuple[Family, ...] = (avatars.FAMILY, lipsync_models.FAMILY, voices.FAMILY, videos.FAMILY, talking.PHOTO,
-                                talking.VIDEO)
-_BY_KIND = {f.kind: f for f in FAMILIES}
+FAMILIES: tuple[Family, ...] = (avatars.FAMILY, lipsync_models.FAMILY, voices.FAMILY, voices.FROM_AVATAR,
+                                videos.FAMILY, talking.PHOTO, talking.VIDEO)
+# A kind's records are its first family's (voices.FROM_AVATAR only starts voices.FAMILY's records).
+_BY_KIND = {f.kind: f for f in reversed(FAMILIES)}
 
 
 def by_kind(kind: str) -> Family | None:
@@ -18,4 +19,4 @@ def by_kind(kind: str) -> Family | None:
 
 def worker_pipelines(plugins: list[str]) -> Pipelines:
     """What a worker runs: every family's pipeline, then each plugin's."""
-    return build_pipelines([f.pipeline for f in FAMILIES], plugins)
+    return build_pipelines(list({f.kind: f.pipeline for f in FAMILIES}.values()), plugins)

@@ -1,7 +1,9 @@
-"""userVoice: cloned voices, trained from reference speech."""
+"""userVoice: cloned voices, trained from reference speech; and userVideoTwin/addVoiceClone, the same
+voices trained from an avatar's footage."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from videotwin.db.tables import UserVoiceRow
@@ -10,7 +12,7 @@ from videotwin.domain.tasks import Deletion, Submission
 from videotwin.families.base import Delete, Detail, Family, Listing, Routes, Start, UrlFor
 from videotwin.pipelines import voice_clone
 from videotwin.wire.presenters import task_fields
-from videotwin.wire.speech import UserVoiceOut, VoiceTrainingBody
+from videotwin.wire.speech import AddVoiceCloneBody, UserVoiceOut, VoiceTrainingBody
 
 if TYPE_CHECKING:
     from videotwin.domain.ports import Services
@@ -22,10 +24,17 @@ def build(services: Services, owner_id: str, body: VoiceTrainingBody) -> Submiss
                                   webhook_token=body.webhook_token)
 
 
+def build_from_avatar(services: Services, owner_id: str, body: AddVoiceCloneBody) -> Submission:
+    return user_voices.from_avatar(services, owner_id, body.id, name=body.name, gender=body.gender,
+                                   language=body.language, denoise=body.denoise, webhook_url=body.webhook_url,
+                                   webhook_token=body.webhook_token)
+
+
 def voice_out(v: user_voices.UserVoice, url_for: UrlFor) -> UserVoiceOut:
     return UserVoiceOut(
         id=v.id, name=v.name, gender=v.gender, language=v.language, current_status=v.current_status,
-        voice_urls=v.voice_urls, denoise=v.denoise, base_voice=v.base_voice_id, **task_fields(v.job, v.created_at),
+        voice_urls=v.voice_urls, denoise=v.denoise, base_voice=v.base_voice_id, user_video_twin_id=v.twin_id,
+        **task_fields(v.job, v.created_at),
     )
 
 
@@ -43,3 +52,12 @@ FAMILY = Family(
         Delete(summary="Delete a voice (a training still queued is cancelled and refunded)"),
     )),
 )
+
+# The same group (its records, price, one-training-at-a-time rule and webhook record are userVoice's),
+# started from an avatar: its record is a userVoice record, polled as every other one
+# (userVoice/trainingRecord, userVoice/{_id}).
+FROM_AVATAR = dataclasses.replace(FAMILY, build=build_from_avatar, routes=Routes("/api/v1/userVideoTwin", "avatars", (
+    Start(("addVoiceClone",), AddVoiceCloneBody, "Clone the voice of one of your avatars from its footage's sound: "
+                                                 "answers the new userVoice record (poll userVoice/trainingRecord "
+                                                 "or userVoice/{_id}); priced and admitted as userVoice/training"),
+)))

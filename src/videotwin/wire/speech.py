@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from videotwin.wire.common import Body, Out, TaskFields
+from videotwin.wire.common import Body, IdIn, Out, TaskFields
 
 
 class VoiceListBody(Body):
@@ -80,6 +80,19 @@ class VoiceTrainingBody(Body):
     webhook_token: str | None = Field(default=None, max_length=256)
 
 
+class AddVoiceCloneBody(Body):
+    """userVideoTwin/addVoiceClone: A2E's {_id, name}, plus userVoice/training's optional fields."""
+
+    id: IdIn
+    name: str | None = Field(default=None, max_length=128, description="default: the avatar's name + \" voice\"")
+    gender: Literal["female", "male"] | None = Field(default=None, description="default: the avatar's gender")
+    language: str | None = Field(default=None, max_length=16,
+                                 description="language the voice will speak (as in userVoice/training); en")
+    denoise: bool = Field(default=False, description="clean the footage's sound with DeepFilterNet first")
+    webhook_url: str | None = Field(default=None, max_length=2048)
+    webhook_token: str | None = Field(default=None, max_length=256)
+
+
 class VoiceRenameBody(Body):
     name: str = Field(min_length=1, max_length=128)
 
@@ -93,3 +106,5 @@ class UserVoiceOut(TaskFields):
     voice_urls: list[str]
     denoise: bool
     base_voice: str = Field(description="the public voice this clone is built on")
+    user_video_twin_id: str | None = Field(default=None, description="the avatar whose footage the voice was "
+                                                                     "learned from (userVideoTwin/addVoiceClone)")
