@@ -11,11 +11,11 @@ $(BIN)/python:
 
 # From Debian, when missing (package:file that proves it is there): ffmpeg (media) and espeak-ng
 # (phonemes, formant voices; GPL, so run as programs, never imported); Noto Sans CJK for captions in
-# Latin, Cyrillic, Chinese and Japanese scripts (OFL).
+# Latin, Cyrillic, Chinese and Japanese scripts (OFL); npm, which fetches Kokoro's voices (kokoro-js).
 SYSTEM_PACKAGES := ffmpeg:/usr/bin/ffmpeg espeak-ng:/usr/bin/espeak-ng \
-	fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+	fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc npm:/usr/bin/npm
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml src/videotwin/assets/kokoro/kokoro-js-1.2.1-voices.sha256 | $(BIN)/python
 	@missing=""; for pf in $(SYSTEM_PACKAGES); do [ -e "$${pf#*:}" ] || missing="$$missing $${pf%%:*}"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing from Debian"; \
@@ -27,6 +27,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --disable-pip-version-check -q -e '.[test,scale,bench]'
 	# The Japanese reading frontend for kokoro, without its 70 MB dictionary package (not needed).
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0
+	# Kokoro's 54 voice styles from npm (kokoro-js 1.2.1, Apache-2.0), checked file by file by SHA-256.
+	$(BIN)/python -m videotwin.inference.kokoro_voices install
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
@@ -140,6 +141,9 @@ class Settings(BaseSettings):
     # long one nobody uses stays loaded, and which a worker keeps loaded all the time (names as in
     # videotwin/models.py, comma-separated).
     model_device: Literal["cpu", "cuda"] = "cpu"
+    # Model files installed beside the code by `make install` rather than from PyPI: Kokoro's voice
+    # styles from npm (inference/kokoro_voices.py). Shared by every data dir of this installation.
+    voices_dir: Path = Field(default_factory=lambda: Path(sys.prefix) / "share" / "videotwin" / "voices")
     model_threads: int | None = Field(default=None, ge=1, le=256)
     model_idle_seconds: float = Field(default=600.0, gt=0)
     model_keep_warm: Annotated[list[str], NoDecode] = Field(default_factory=list)

