@@ -1,19 +1,32 @@
-"""Voice cloning without neural voice-conversion weights (none exist offline): learn how the
-reference speaker differs from a base voice and apply that to the base voice's speech with WORLD.
+"""Voice cloning without neural voice-conversion weights (none exist offline).
 
-Learned, per speaker: the mean and spread of log-F0 (pitch range), the formant ratio (vocal-tract
-length: the warp of the base voice's average spectral envelope that best matches the speaker's),
-and an equaliser curve (what differs after the warp: timbre, brightness, recording colour)."""
+Where the language has Kokoro voices, a clone is a new Kokoro style: a blend of the stock voices'
+style tables chosen so that the blend's speech comes as close as it can to the reference speaker by
+a speaker embedder (inference/speaker.py), then refined with the speaker's pitch, formants and
+recording colour where that brings it closer still (fit_kokoro).
+
+Elsewhere (the formant voices' languages) the clone is WORLD-only: learn how the reference speaker
+differs from a base voice and apply that to the base voice's speech. Learned, per speaker: the mean
+and spread of log-F0 (pitch range), the formant ratio (vocal-tract length: the warp of the base
+voice's average spectral envelope that best matches the speaker's), and an equaliser curve (what
+differs after the warp: timbre, brightness, recording colour)."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import numpy as np
+from scipy import signal
 
-from videotwin.inference.registry import Model
-from videotwin.speech import voices, world
-from videotwin.speech.tts import CloneProfile, Synthesizer
+from videotwin.inference.kokoro import Kokoro, Style
+from videotwin.inference.registry import Model, ModelRegistry
+from videotwin.inference.speaker import SpeakerEmbedder
+from videotwin.speech import tone, voices, world
+from videotwin.speech.tts import CloneProfile, Synthesizer, shift_voice
 from videotwin.speech.voices import PublicVoice
 
 # Speech the base voice reads to describe itself (phonetically varied, about 20 s).
@@ -88,9 +101,9 @@ def fit(reference: SpeakerStats, base: SpeakerStats) -> CloneProfile:
 
 
 def base_stats(synth: Synthesizer, voice: PublicVoice) -> SpeakerStats:
-    text = CALIBRATION_TEXT.get(voice.language)
-    if text is None:
-        raise ReferenceError(f"no calibration text for language {voice.language!r}")
+    # A formant voice of another language reads the English text: espeak-ng voices share one
+    # synthesiser, so its pitch and average envelope are measured well enough from any speech.
+    text = CALIBRATION_TEXT.get(voice.language, CALIBRATION_TEXT["en"])
     audio, sr = synth.synthesize(text, voice)
     return speaker_stats(audio, sr)
 
@@ -112,3 +125,166 @@ class VoiceCalibration(Model):
 
     def predict(self) -> SpeakerStats:
         return self.stats
+
+
+# --- Kokoro clones: a blend of stock styles steered by a speaker embedder ---------------------------
+
+# What a voice reads when it is compared with a speaker (about 7 s): varied sounds, no names.
+EVAL_TEXT = {
+    "en": "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background. "
+          "It is easy to tell the depth of a well.",
+    "es": "El viento del norte sopla con fuerza sobre los campos. Mi hermana compró pan fresco en la panadería. "
+          "Mañana iremos juntos al mercado.",
+    "fr": "Le vent du nord souffle fort sur les champs. Ma sœur a acheté du pain frais à la boulangerie. "
+          "Demain nous irons ensemble au marché.",
+    "it": "Il vento del nord soffia forte sui campi. Mia sorella ha comprato il pane fresco dal fornaio. "
+          "Domani andremo insieme al mercato.",
+    "pt": "O vento do norte sopra forte sobre os campos. Minha irmã comprou pão fresco na padaria. "
+          "Amanhã iremos juntos ao mercado.",
+    "hi": "उत्तर की हवा खेतों पर तेज़ चल रही है। मेरी बहन ने बेकरी से ताज़ी रोटी खरीदी। कल हम साथ में बाज़ार जाएँगे।",
+    "ja": "きょうは とても いい てんきです。 あさから こうえんを さんぽしました。 えきの まえで ともだちに あいました。",
+    "zh": "北风在田野上吹得很猛。我妹妹在面包店买了新鲜的面包。明天我们一起去市场。",
+}
+# Each stock voice's embedding reading EVAL_TEXT in its own language, computed once by
+# scripts/kokoro-stock-embeddings.py (tests/speech/test_clone_units.py checks it still holds).
+STOCK_EMBEDDINGS = Path(__file__).resolve().parents[1] / "assets" / "kokoro" / "stock-embeddings.npz"
+# The stock voices a blend starts from: the closest few to the speaker. A language with fewer voices
+# than this borrows English ones (a French man has only a French woman's voice to start from).
+BLEND_VOICES = 5
+MIN_CANDIDATES = 6
+# Blends tried on the speaker after the stock voices (each one sentence group of speech, ~2-4 s).
+BLEND_ROUNDS = 4
+GRADIENT_STEPS, GRADIENT_RATE = 400, 0.5
+
+
+@cache
+def stock_embeddings() -> dict[str, np.ndarray]:
+    with np.load(STOCK_EMBEDDINGS) as table:
+        return {name: table[name] for name in table.files}
+
+
+def to_embedder_rate(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    if sample_rate == SpeakerEmbedder.SAMPLE_RATE:
+        return audio.astype(np.float32)
+    g = np.gcd(sample_rate, SpeakerEmbedder.SAMPLE_RATE)
+    return signal.resample_poly(audio, SpeakerEmbedder.SAMPLE_RATE // g, sample_rate // g).astype(np.float32)
+
+
+def embed(models: ModelRegistry, audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    return models.predict(SpeakerEmbedder, to_embedder_rate(audio, sample_rate))
+
+
+def speak_eval(models: ModelRegistry, style: str | Style, language: str, phonemes: str) -> np.ndarray:
+    """The comparison text in `language`, read with `style` (a stock voice's name or a blend)."""
+    with models.use(Kokoro) as kokoro:
+        return kokoro.predict(EVAL_TEXT[language], style, phonemes)
+
+
+def candidates(language: str) -> list[str]:
+    """Kokoro voices a clone in `language` may blend."""
+    own = [v.engine_voice for v in voices.for_language(language) if v.engine == "kokoro"]
+    if len(own) < MIN_CANDIDATES:
+        own += [v.engine_voice for v in voices.for_language("en") if v.engine == "kokoro"]
+    return own
+
+
+def _onto_simplex(v: np.ndarray) -> np.ndarray:
+    """The nearest point with non-negative weights that sum to 1."""
+    u = np.sort(v)[::-1]
+    css = np.cumsum(u)
+    rho = np.nonzero(u * np.arange(1, v.size + 1) > css - 1)[0][-1]
+    return np.maximum(v - (css[rho] - 1) / (rho + 1.0), 0.0)
+
+
+def _best_weights(basis: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Weights w on the simplex that maximise cos(w @ basis, target) (projected gradient ascent)."""
+    w = np.full(basis.shape[0], 1.0 / basis.shape[0])
+    for _ in range(GRADIENT_STEPS):
+        e = w @ basis
+        norm = np.linalg.norm(e)
+        cos = float(e @ target) / norm
+        grad = (basis @ target) / norm - cos * (basis @ e) / norm ** 2
+        w = _onto_simplex(w + GRADIENT_RATE * grad)
+    return w
+
+
+@dataclass(frozen=True)
+class KokoroFit:
+    profile: CloneProfile
+    similarity: float  # of the chosen clone to the reference, by the speaker embedder
+    stock_similarity: float  # of the closest stock voice
+    mean_f0_hz: float
+
+
+def fit_kokoro(models: ModelRegistry, reference: np.ndarray, sample_rate: int, base: PublicVoice,
+               progress: Callable[[float], None] = lambda f: None) -> KokoroFit:
+    """A Kokoro clone of the speaker of `reference` (speech at `sample_rate`), speaking base's language.
+
+    1. Rank the stock voices by the embedder's similarity to the reference (their embeddings are
+       precomputed); the closest BLEND_VOICES are the blend's basis.
+    2. Model the blend's embedding as linear in its weights (exact at the stock voices), pick the
+       weights that model says come closest, synthesise them, and refit the model with that real
+       point; BLEND_ROUNDS times. The best blend heard so far wins, the best stock voice included.
+    3. Try the winner as is, with the speaker's recording colour (tone curve), with the speaker's
+       pitch too, and with the full WORLD shaping (pitch, formants, equaliser); keep the closest."""
+    language, phonemes = base.language, base.phonemes
+    target = embed(models, reference, sample_rate)
+    table = stock_embeddings()
+    names = sorted(candidates(language), key=lambda n: -float(table[n] @ target))[:BLEND_VOICES]
+    weights = [np.eye(len(names))[i] for i in range(len(names))]
+    points = [table[n] for n in names]
+    best_w, best_sim = weights[0], float(points[0] @ target)
+    stock_sim = best_sim
+    best_audio: np.ndarray | None = None
+    for round_ in range(BLEND_ROUNDS):
+        basis = np.linalg.lstsq(np.stack(weights), np.stack(points), rcond=None)[0]
+        w = _best_weights(basis / np.linalg.norm(basis, axis=1, keepdims=True), target)
+        with models.use(Kokoro) as kokoro:
+            style = kokoro.blend(dict(zip(names, w.tolist())))
+        audio = speak_eval(models, style, language, phonemes)
+        e = embed(models, audio, Kokoro.SAMPLE_RATE)
+        weights.append(w)
+        points.append(e)
+        if float(e @ target) > best_sim:
+            best_w, best_sim, best_audio = w, float(e @ target), audio
+        progress(0.7 * (round_ + 1) / BLEND_ROUNDS)
+    blend = tuple((n, round(float(x), 4)) for n, x in zip(names, best_w) if x >= 1e-3)
+    if best_audio is None:  # a stock voice was closest
+        best_audio = speak_eval(models, names[0], language, phonemes)
+    sr = Kokoro.SAMPLE_RATE
+    speaker = speaker_stats(_resample(reference, sample_rate, sr), sr)
+    shaped = fit(speaker, speaker_stats(best_audio, sr))
+    colour = tone.curve(reference, sample_rate, best_audio, sr)
+    plain = CloneProfile(base.id, speaker.log_f0_mean, speaker.log_f0_std, 1.0, (), style=blend, world=False)
+    options = [plain, dataclasses.replace(plain, tone_db=colour),
+               dataclasses.replace(plain, world=True, tone_db=colour),
+               dataclasses.replace(shaped, base_voice_id=base.id, style=blend, world=True)]
+    chosen, chosen_sim = plain, best_sim
+    for option in options[1:]:
+        audio = best_audio
+        if option.world:
+            audio = shift_voice(audio, sr, option.log_f0_mean, option.log_f0_std, option.formant_ratio,
+                                option.eq_db)
+        audio = tone.apply(audio, sr, option.tone_db)
+        sim = float(embed(models, audio, sr) @ target)
+        if sim > chosen_sim:
+            chosen, chosen_sim = option, sim
+    progress(1.0)
+    return KokoroFit(chosen, chosen_sim, stock_sim, float(np.exp(speaker.log_f0_mean)))
+
+
+def _resample(audio: np.ndarray, rate: int, to: int) -> np.ndarray:
+    if rate == to:
+        return audio
+    g = np.gcd(rate, to)
+    return signal.resample_poly(audio, to // g, rate // g).astype(np.float32)
+
+
+def compute_stock_embeddings(models: ModelRegistry) -> dict[str, np.ndarray]:
+    """Every Kokoro voice's embedding reading EVAL_TEXT in its own language (for STOCK_EMBEDDINGS)."""
+    out = {}
+    for voice in voices.VOICES:
+        if voice.engine == "kokoro":
+            audio = speak_eval(models, voice.engine_voice, voice.language, voice.phonemes)
+            out[voice.engine_voice] = embed(models, audio, Kokoro.SAMPLE_RATE)
+    return out

@@ -12,7 +12,7 @@ from videotwin.inference import espeak
 from videotwin.inference.kokoro import Kokoro
 from videotwin.inference.piper import PiperVoice
 from videotwin.inference.registry import ModelRegistry
-from videotwin.speech import world
+from videotwin.speech import tone, world
 from videotwin.speech.voices import PublicVoice
 
 MAX_TTS_CHARS = 1000
@@ -39,6 +39,8 @@ class CloneProfile:
     # not bring it closer to the speaker). Profiles without a blend are WORLD-only clones.
     style: tuple[tuple[str, float], ...] = ()
     world: bool = True
+    # A tone curve applied to the waveform last (dB at tone.TONE_HZ): the speaker's recording colour.
+    tone_db: tuple[float, ...] = ()
 
 
 def split_sentences(text: str) -> list[str]:
@@ -121,8 +123,11 @@ class Synthesizer:
             audio = join([p[0] for p in pieces], sr)
         if audio.size == 0:
             return audio, sr
-        if clone is not None and clone.world:
-            audio = shift_voice(audio, sr, clone.log_f0_mean, clone.log_f0_std, clone.formant_ratio, clone.eq_db)
+        if clone is not None:
+            if clone.world:
+                audio = shift_voice(audio, sr, clone.log_f0_mean, clone.log_f0_std, clone.formant_ratio, clone.eq_db)
+            if clone.tone_db:
+                audio = tone.apply(audio, sr, clone.tone_db)
         elif voice.target_f0_hz is not None:
             audio = shift_voice(audio, sr, float(np.log(voice.target_f0_hz)), None, voice.formant_ratio, ())
         return audio, sr

@@ -1,0 +1,49 @@
+"""A voice clone through the API sounds more like its speaker than the stock voice it started from,
+judged on the speaker's speech the clone never heard."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.speech.test_speech_api import env, hear, train, tts  # noqa: F401 - env is a fixture
+from tests.support.fixtures import fixture
+from videotwin.inference.whisper import SAMPLE_RATE_HZ
+from videotwin.media.audio import decode, write_wav
+from videotwin.speech import clone, voices
+from videotwin.speech.metrics import wer
+
+pytestmark = pytest.mark.slow
+TRAIN_SHARE = 0.6
+TEXT = ("My neighbour painted her fence a bright shade of yellow. The library closes early on public "
+        "holidays, so we went on Friday.")
+
+
+def test_a_clone_of_a02_is_closer_to_a02s_unheard_speech_than_its_starting_voice(env):  # noqa: F811
+    client, acct, rt, worker, media = env
+    full = decode(fixture("audio/a02_en_seedvc_s1.wav"), SAMPLE_RATE_HZ)
+    cut = int(full.size * TRAIN_SHARE)
+    made = rt.settings.data_dir / "made" / "a02-train.wav"
+    made.parent.mkdir(parents=True, exist_ok=True)
+    write_wav(made, full[:cut], SAMPLE_RATE_HZ)
+    key = f"users/{acct.id}/uploads/a02-train.wav"
+    rt.blobs.put_file(key, made, "audio/wav")
+    voice = train(client, acct, worker, media, name="a02 part", gender="female", voice_urls=[rt.url_for(key)])
+    assert voice["current_status"] == "completed", voice["failed_message"]
+
+    from videotwin.domain import user_voices
+
+    with rt.db.read() as session:
+        profile = user_voices.usable(session, acct.id, voice["_id"]).profile
+    assert profile.style, "an English clone is a Kokoro blend"
+    # The stock voice the blend started from: the one closest to the training part (its heaviest part).
+    start = max(profile.style, key=lambda pair: pair[1])[0]
+    stock_id = next(v.id for v in voices.VOICES if v.engine == "kokoro" and v.engine_voice == start)
+
+    held = clone.embed(rt.models, full[cut:], SAMPLE_RATE_HZ)
+    heard_clone, clone_audio = hear(client, rt, tts(client, acct, msg=TEXT, user_voice_id=voice["_id"]).json()["data"],
+                                    "en")
+    _, stock_audio = hear(client, rt, tts(client, acct, msg=TEXT, tts_id=stock_id).json()["data"], "en")
+    near_clone = float(clone.embed(rt.models, clone_audio, SAMPLE_RATE_HZ) @ held)
+    near_stock = float(clone.embed(rt.models, stock_audio, SAMPLE_RATE_HZ) @ held)
+    assert near_clone > near_stock, (near_clone, near_stock, profile)
+    assert wer(TEXT, heard_clone.text) <= 0.15, heard_clone.text
