@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tests.support.fixtures import FIXTURES
 
 from bench.harness import context, local_fetch
-from tests.support.fixtures import FIXTURES
 from videotwin.config import Settings
 from videotwin.inference.registry import ModelRegistry
 from videotwin.inference.whisper import Whisper
@@ -115,6 +115,10 @@ def _one(settings: Settings, synth: Synthesizer, name: str, language: str, gende
     return row
 
 
+def _share(rows: list[dict], baseline: str) -> str:
+    return f"{sum(r['similarity_clone'] > r[baseline] for r in rows)}/{len(rows)}"
+
+
 def cloning(settings: Settings, models: ModelRegistry, tmp: Path) -> dict:
     synth = Synthesizer(models)
     rows = []
@@ -130,10 +134,8 @@ def cloning(settings: Settings, models: ModelRegistry, tmp: Path) -> dict:
     english = [r for r in rows if r["reference"] in {n for n, _ in ENGLISH}]
     summary = {
         "english_speakers": len(english),
-        "english_clone_beats_best_stock": f"{sum(r['similarity_clone'] > r['similarity_best_stock'] for r in english)}"
-                                          f"/{len(english)}",
-        "english_clone_beats_world_clone": f"{sum(r['similarity_clone'] > r['similarity_world_clone'] for r in english)}"
-                                           f"/{len(english)}",
+        "english_clone_beats_best_stock": _share(english, "similarity_best_stock"),
+        "english_clone_beats_world_clone": _share(english, "similarity_world_clone"),
         "english_mean_similarity_clone": round(statistics.fmean(r["similarity_clone"] for r in english), 3),
         "english_mean_similarity_best_stock": round(statistics.fmean(r["similarity_best_stock"] for r in english), 3),
         "english_mean_similarity_world_clone": round(statistics.fmean(r["similarity_world_clone"] for r in english),

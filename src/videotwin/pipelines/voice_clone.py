@@ -86,7 +86,8 @@ def run(ctx: JobContext, inputs: Inputs) -> Outputs:
         raise PipelineError(f"voice_urls: {exc}; the reference must be speech", ERR_BAD_REFERENCE) from None
     ctx.progress(0.45)
     if base.engine == "kokoro":
-        fitted = clone.fit_kokoro(ctx.models, audio, sr, base, progress=lambda f: ctx.progress(0.45 + 0.5 * f))
+        fitted = clone.fit_kokoro(ctx.models, audio, sr, speaker, base,
+                                  progress=lambda f: ctx.progress(0.45 + 0.5 * f))
         return Outputs(profile=fitted.profile, reference_seconds=round(seconds, 2),
                        mean_f0_hz=round(fitted.mean_f0_hz, 1), similarity=round(fitted.similarity, 3))
     base_stats = ctx.models.predict(clone.VoiceCalibration, variant=base.id)

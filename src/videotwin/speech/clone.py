@@ -142,7 +142,8 @@ EVAL_TEXT = {
     "pt": "O vento do norte sopra forte sobre os campos. Minha irmã comprou pão fresco na padaria. "
           "Amanhã iremos juntos ao mercado.",
     "hi": "उत्तर की हवा खेतों पर तेज़ चल रही है। मेरी बहन ने बेकरी से ताज़ी रोटी खरीदी। कल हम साथ में बाज़ार जाएँगे।",
-    "ja": "きょうは とても いい てんきです。 あさから こうえんを さんぽしました。 えきの まえで ともだちに あいました。",
+    "ja": "きょうは とても いい てんきです。 あさから こうえんを さんぽしました。 "
+          "えきの まえで ともだちに あいました。",
     "zh": "北风在田野上吹得很猛。我妹妹在面包店买了新鲜的面包。明天我们一起去市场。",
 }
 # Each stock voice's embedding reading EVAL_TEXT in its own language, computed once by
@@ -155,6 +156,8 @@ MIN_CANDIDATES = 6
 # Blends tried on the speaker after the stock voices (each one sentence group of speech, ~2-4 s).
 BLEND_ROUNDS = 4
 GRADIENT_STEPS, GRADIENT_RATE = 400, 0.5
+# The clone's mean pitch may differ from the speaker's by this share at most.
+PITCH_TOLERANCE = 0.08
 
 
 @cache
@@ -216,61 +219,79 @@ class KokoroFit:
     mean_f0_hz: float
 
 
-def fit_kokoro(models: ModelRegistry, reference: np.ndarray, sample_rate: int, base: PublicVoice,
-               progress: Callable[[float], None] = lambda f: None) -> KokoroFit:
-    """A Kokoro clone of the speaker of `reference` (speech at `sample_rate`), speaking base's language.
+def _pitch_target(voice: SpeakerStats, speaker: SpeakerStats) -> float | None:
+    """The log-F0 mean a voice must be moved to, to be within PITCH_TOLERANCE of the speaker's (the
+    nearest such point: the smaller the move, the less WORLD's resynthesis is heard); None if it is."""
+    gap = voice.log_f0_mean - speaker.log_f0_mean
+    edge = float(np.log(1 + PITCH_TOLERANCE))
+    return None if abs(gap) <= edge else speaker.log_f0_mean + float(np.sign(gap)) * edge
+
+
+def fit_kokoro(models: ModelRegistry, reference: np.ndarray, sample_rate: int, speaker: SpeakerStats,
+               base: PublicVoice, progress: Callable[[float], None] = lambda f: None) -> KokoroFit:
+    """A Kokoro clone of the speaker of `reference` (speech at `sample_rate`, measured as `speaker`),
+    speaking base's language.
 
     1. Rank the stock voices by the embedder's similarity to the reference (their embeddings are
        precomputed); the closest BLEND_VOICES are the blend's basis.
-    2. Model the blend's embedding as linear in its weights (exact at the stock voices), pick the
-       weights that model says come closest, synthesise them, and refit the model with that real
-       point; BLEND_ROUNDS times. The best blend heard so far wins, the best stock voice included.
-    3. Try the winner as is, with the speaker's recording colour (tone curve), with the speaker's
-       pitch too, and with the full WORLD shaping (pitch, formants, equaliser); keep the closest."""
-    language, phonemes = base.language, base.phonemes
+    2. Hear the closest stock voice, then BLEND_ROUNDS blends: model the blend's embedding as linear
+       in its weights (fitted to the stock voices and every blend heard), take the weights the model
+       says come closest, synthesise them and add what they really sound like to the model. What is
+       heard is moved to within PITCH_TOLERANCE of the speaker's pitch first where it is off it: a
+       listener hears a wrong pitch at once, though the embedder barely does. The closest wins.
+    3. Try the winner with the speaker's recording colour (tone curve) too, and with the full WORLD
+       shaping (pitch, formants, equaliser); keep whichever is closest."""
+    language, phonemes, sr = base.language, base.phonemes, Kokoro.SAMPLE_RATE
     target = embed(models, reference, sample_rate)
     table = stock_embeddings()
     names = sorted(candidates(language), key=lambda n: -float(table[n] @ target))[:BLEND_VOICES]
     weights = [np.eye(len(names))[i] for i in range(len(names))]
     points = [table[n] for n in names]
-    best_w, best_sim = weights[0], float(points[0] @ target)
-    stock_sim = best_sim
-    best_audio: np.ndarray | None = None
-    for round_ in range(BLEND_ROUNDS):
-        basis = np.linalg.lstsq(np.stack(weights), np.stack(points), rcond=None)[0]
-        w = _best_weights(basis / np.linalg.norm(basis, axis=1, keepdims=True), target)
+    best: tuple[float, np.ndarray, np.ndarray, SpeakerStats, CloneProfile] | None = None
+    stock_sim = 0.0
+    for round_ in range(BLEND_ROUNDS + 1):
+        if round_ == 0:
+            w = weights[0]
+        else:
+            basis = np.linalg.lstsq(np.stack(weights), np.stack(points), rcond=None)[0]
+            w = _best_weights(basis / np.linalg.norm(basis, axis=1, keepdims=True), target)
+        blend = tuple((n, round(float(x), 4)) for n, x in zip(names, w, strict=True) if x >= 1e-3)
         with models.use(Kokoro) as kokoro:
-            style = kokoro.blend(dict(zip(names, w.tolist())))
+            style = kokoro.blend(dict(blend))
         audio = speak_eval(models, style, language, phonemes)
-        e = embed(models, audio, Kokoro.SAMPLE_RATE)
-        weights.append(w)
-        points.append(e)
-        if float(e @ target) > best_sim:
-            best_w, best_sim, best_audio = w, float(e @ target), audio
-        progress(0.7 * (round_ + 1) / BLEND_ROUNDS)
-    blend = tuple((n, round(float(x), 4)) for n, x in zip(names, best_w) if x >= 1e-3)
-    if best_audio is None:  # a stock voice was closest
-        best_audio = speak_eval(models, names[0], language, phonemes)
-    sr = Kokoro.SAMPLE_RATE
-    speaker = speaker_stats(_resample(reference, sample_rate, sr), sr)
-    shaped = fit(speaker, speaker_stats(best_audio, sr))
-    colour = tone.curve(reference, sample_rate, best_audio, sr)
-    plain = CloneProfile(base.id, speaker.log_f0_mean, speaker.log_f0_std, 1.0, (), style=blend, world=False)
-    options = [plain, dataclasses.replace(plain, tone_db=colour),
-               dataclasses.replace(plain, world=True, tone_db=colour),
-               dataclasses.replace(shaped, base_voice_id=base.id, style=blend, world=True)]
-    chosen, chosen_sim = plain, best_sim
-    for option in options[1:]:
-        audio = best_audio
+        stats = speaker_stats(audio, sr)
+        pitch = _pitch_target(stats, speaker)
+        profile = CloneProfile(base.id, stats.log_f0_mean if pitch is None else pitch, stats.log_f0_std, 1.0, (),
+                               style=blend, world=pitch is not None)
+        heard = audio if pitch is None else shift_voice(audio, sr, pitch, stats.log_f0_std, 1.0, ())
+        e = embed(models, heard, sr)
+        sim = float(e @ target)
+        if round_ == 0:
+            stock_sim = sim
+        else:
+            weights.append(w)
+            points.append(e)
+        if best is None or sim > best[0]:
+            best = (sim, audio, heard, stats, profile)
+        progress(0.8 * (round_ + 1) / (BLEND_ROUNDS + 1))
+    sim, audio, heard, stats, chosen = best
+    shaped = dataclasses.replace(fit(_at_rate(speaker, reference, sample_rate, sr), stats), base_voice_id=base.id,
+                                 style=chosen.style, world=True)
+    coloured = dataclasses.replace(chosen, tone_db=tone.curve(reference, sample_rate, heard, sr))
+    for option in (coloured, shaped):
+        out = audio
         if option.world:
-            audio = shift_voice(audio, sr, option.log_f0_mean, option.log_f0_std, option.formant_ratio,
-                                option.eq_db)
-        audio = tone.apply(audio, sr, option.tone_db)
-        sim = float(embed(models, audio, sr) @ target)
-        if sim > chosen_sim:
-            chosen, chosen_sim = option, sim
+            out = shift_voice(out, sr, option.log_f0_mean, option.log_f0_std, option.formant_ratio, option.eq_db)
+        option_sim = float(embed(models, tone.apply(out, sr, option.tone_db), sr) @ target)
+        if option_sim > sim:
+            chosen, sim = option, option_sim
     progress(1.0)
-    return KokoroFit(chosen, chosen_sim, stock_sim, float(np.exp(speaker.log_f0_mean)))
+    return KokoroFit(chosen, sim, stock_sim, float(np.exp(speaker.log_f0_mean)))
+
+
+def _at_rate(speaker: SpeakerStats, reference: np.ndarray, rate: int, to: int) -> SpeakerStats:
+    """The speaker measured at the voice's sample rate (the envelope's bins depend on it)."""
+    return speaker if rate == to else speaker_stats(_resample(reference, rate, to), to)
 
 
 def _resample(audio: np.ndarray, rate: int, to: int) -> np.ndarray:
