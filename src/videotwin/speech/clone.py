@@ -29,14 +29,12 @@ from videotwin.speech import tone, voices, world
 from videotwin.speech.tts import CloneProfile, Synthesizer, shift_voice
 from videotwin.speech.voices import PublicVoice
 
-# Speech the base voice reads to describe itself (phonetically varied, about 20 s).
+# Speech a WORLD-only clone's base voice reads to describe itself (phonetically varied, about 20 s).
 CALIBRATION_TEXT = {
     "en": ("The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background. "
            "It is easy to tell the depth of a well. These days a chicken leg is a rare dish. "
            "Rice is often served in round bowls. The juice of lemons makes fine punch. "
            "The box was thrown beside the parked truck. Four hours of steady work faced us."),
-    "ja": ("きょうは とても いい てんきです。 あさから こうえんを さんぽしました。 "
-           "えきの まえで ともだちに あいました。 いっしょに おちゃを のみながら はなしました。"),
 }
 FORMANT_RATIOS = np.arange(0.80, 1.32, 0.01)
 # Frequencies compared when fitting (Hz): below this is pitch, above it is mostly noise and codec.
@@ -215,7 +213,8 @@ def _best_weights(basis: np.ndarray, target: np.ndarray) -> np.ndarray:
 class KokoroFit:
     profile: CloneProfile
     similarity: float  # of the chosen clone to the reference, by the speaker embedder
-    stock_similarity: float  # of the closest stock voice
+    stock_similarity: float  # of the closest stock voice (at the speaker's pitch)
+    start_voice: str  # that stock voice: where the blend started
     mean_f0_hz: float
 
 
@@ -286,7 +285,7 @@ def fit_kokoro(models: ModelRegistry, reference: np.ndarray, sample_rate: int, s
         if option_sim > sim:
             chosen, sim = option, option_sim
     progress(1.0)
-    return KokoroFit(chosen, sim, stock_sim, float(np.exp(speaker.log_f0_mean)))
+    return KokoroFit(chosen, sim, stock_sim, names[0], float(np.exp(speaker.log_f0_mean)))
 
 
 def _at_rate(speaker: SpeakerStats, reference: np.ndarray, rate: int, to: int) -> SpeakerStats:
