@@ -164,15 +164,9 @@ def stock_embeddings() -> dict[str, np.ndarray]:
         return {name: table[name] for name in table.files}
 
 
-def to_embedder_rate(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    if sample_rate == SpeakerEmbedder.SAMPLE_RATE:
-        return audio.astype(np.float32)
-    g = np.gcd(sample_rate, SpeakerEmbedder.SAMPLE_RATE)
-    return signal.resample_poly(audio, SpeakerEmbedder.SAMPLE_RATE // g, sample_rate // g).astype(np.float32)
-
-
 def embed(models: ModelRegistry, audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    return models.predict(SpeakerEmbedder, to_embedder_rate(audio, sample_rate))
+    """The speaker embedding of `audio` (at `sample_rate`)."""
+    return models.predict(SpeakerEmbedder, _resample(audio, sample_rate, SpeakerEmbedder.SAMPLE_RATE))
 
 
 def speak_eval(models: ModelRegistry, style: str | Style, language: str, phonemes: str) -> np.ndarray:
@@ -295,7 +289,7 @@ def _at_rate(speaker: SpeakerStats, reference: np.ndarray, rate: int, to: int) -
 
 def _resample(audio: np.ndarray, rate: int, to: int) -> np.ndarray:
     if rate == to:
-        return audio
+        return audio.astype(np.float32)
     g = np.gcd(rate, to)
     return signal.resample_poly(audio, to // g, rate // g).astype(np.float32)
 
