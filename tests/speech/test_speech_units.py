@@ -25,6 +25,35 @@ def test_formant_voices_are_labelled_as_robotic():
     assert all("robotic" in v.label for v in voices.VOICES if v.engine == "espeak")
 
 
+def test_the_formant_voices_whisper_mostly_did_not_understand_are_labelled_so_as_measured():
+    """The labels follow the committed benchmark (bench/results/speech.json): a rerun whose figures
+    move a language across the line fails here until speech/voices.py is brought up to date."""
+    import json
+    from pathlib import Path
+
+    results = Path(__file__).resolve().parents[2] / "bench" / "results" / "speech.json"
+    measured = json.loads(results.read_text())["intelligibility"]["summary"]["formant_not_understood"]
+    assert voices.FORMANT_NOT_UNDERSTOOD == measured
+    for v in voices.VOICES:
+        hard = v.engine == "espeak" and v.language in measured
+        assert v.intelligible is not hard and ("often not understood" in v.label) is hard, v.id
+    assert all(rate > voices.UNINTELLIGIBLE_ABOVE for rate in measured.values())
+
+
+def test_languages_list_every_region_their_voices_speak_for():
+    assert voices.regions("en") == ["US", "GB"] and voices.region_label("en", "GB") == "United Kingdom"
+    assert voices.regions("zh") == ["CN"] and voices.regions("pt") == ["BR"]
+    assert {v.region for v in voices.for_language("en", "GB")} == {"GB"} and len(voices.for_language("en", "GB")) == 8
+
+
+def test_every_language_has_a_sample_sentence_that_reads_as_that_language(models):
+    from videotwin.inference.langid import LanguageDetector
+
+    for lang in voices.LANGUAGES:
+        text = voices.sample_text(lang)
+        assert models.predict(LanguageDetector, text)[0] == lang, (lang, text)
+
+
 @pytest.mark.parametrize("text,language,refused", [
     ("こんにちは、今日はいい天気ですね。", "en", True),
     ("Hello, how are you doing today?", "ja", True),
@@ -62,6 +91,23 @@ def test_error_rates_ignore_case_and_punctuation():
     assert wer("Hello, world!", "hello world") == 0
     assert wer("one two three four", "one two four") == 0.25
     assert cer("今日はいい天気", "今日はいい天気。") == 0
+
+
+def test_error_rates_fold_spellings_that_sound_the_same():
+    assert wer("Ещё одно", "еще одно") == 0  # Russian ё written е
+    assert wer("Așa e", "Aşa e") == 0  # Romanian comma below written as a cedilla
+    assert wer("ताज़ी ब्रेड", "ताजी ब्रेड") == 0  # Hindi nukta left out
+    assert wer("ताज़ी ब्रेड", "ताजा ब्रेड") == 0.5  # another word is still wrong
+
+
+def test_mandarin_is_scored_in_simplified_characters_and_japanese_as_written():
+    from videotwin.speech.metrics import error_rate
+
+    assert error_rate("zh", "今天天气很好。", "今天天氣很好") == 0  # Whisper's traditional characters
+    assert error_rate("zh", "今天天气很好", "今天天氣不好") == 1 / 6
+    assert error_rate("ja", "東京", "东京") == 0.5  # Japanese kanji are not Chinese simplified ones
+    assert error_rate("ko", "빵을 팝니다", "빵을팝니다") == 0  # Korean by characters: spacing is free
+    assert error_rate("en", "fresh bread", "fresh bred") == 0.5
 
 
 @pytest.fixture(scope="module")

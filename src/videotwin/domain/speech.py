@@ -3,11 +3,19 @@ storage. The speaking and the detecting are the model server's (services.inferen
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from videotwin.domain import credits, user_voices
-from videotwin.errors import BadInput
+from videotwin.errors import BadInput, NotFound, Unavailable
 from videotwin.ids import is_id, new_id
 from videotwin.speech import scripts, voices
 from videotwin.speech.tts import MAX_TTS_CHARS, CloneProfile, split_sentences
@@ -18,6 +26,16 @@ if TYPE_CHECKING:
 
 MIN_SPEECH_RATE, MAX_SPEECH_RATE = 0.5, 2.0
 MAX_CLASSIFY_CHARS = 5000
+# Voice samples are made once and kept here, shared by every user (they say the same for everyone).
+SAMPLE_PREFIX = "system/voice_samples/"
+# Part of every sample's key: raise it when the way samples are made changes (say, a new model), so
+# that the kept ones are made again. What they say and the voice's settings are in the key already.
+SAMPLE_RECIPE_VERSION = 1
+SAMPLE_DIGEST_CHARS = 16
+# A request waiting for another to finish making the same sample looks again this often.
+SAMPLE_LOCK_POLL_SECONDS = 0.1
+# ... and waits at most this long beyond the model server's own time limit.
+SAMPLE_LOCK_SLACK_SECONDS = 10.0
 
 
 def check_speakable(text: str, field: str) -> None:
@@ -110,3 +128,54 @@ def classify_language(services: Services, msg: str) -> str:
     if code is None:
         raise BadInput("msg", "its language could not be determined")
     return code
+
+
+def sample_key(voice: voices.PublicVoice) -> str:
+    """Where a voice's sample is kept: named by everything that makes it sound as it does, so a
+    changed sentence, voice setting or recipe gets a new sample instead of the stale one."""
+    recipe = [SAMPLE_RECIPE_VERSION, voice.id, voice.engine, voice.engine_voice, voice.phonemes, voice.target_f0_hz,
+              voice.formant_ratio, voices.sample_text(voice.language)]
+    digest = hashlib.sha256(json.dumps(recipe, ensure_ascii=False).encode()).hexdigest()[:SAMPLE_DIGEST_CHARS]
+    return f"{SAMPLE_PREFIX}{voice.id}-{digest}.mp3"
+
+
+def voice_sample(services: Services, tts_id: str) -> str:
+    """The blob key of a public voice's sample (MP3): a short greeting in its language, made by the
+    model server on the first request and kept, so later requests cost nothing. Requests that arrive
+    while it is being made wait for it instead of making it again (a lock file in the data dir holds
+    every process of this machine; API processes on other machines make their own at most once, and
+    the store's writes are atomic, so they never leave a broken file)."""
+    voice = voices.get(tts_id)
+    if voice is None:
+        raise NotFound(f"tts_id: no public voice {tts_id!r}; anchor/voice_list lists them")
+    key = sample_key(voice)
+    if services.blobs.exists(key):
+        return key
+    wait = services.settings.model_request_timeout_seconds + SAMPLE_LOCK_SLACK_SECONDS
+    with _exclusive(services.settings.data_dir / "locks" / f"{key.rsplit('/', 1)[-1]}.lock", wait):
+        if not services.blobs.exists(key):  # not made while we waited
+            mp3 = services.inference.speak(voices.sample_text(voice.language), voice.id)
+            services.blobs.put_stream(key, [mp3], "audio/mpeg", max_bytes=len(mp3))
+    return key
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path, wait_seconds: float) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (made if missing), waiting at most `wait_seconds` for it. The
+    kernel lets go of it when its holder dies, so a killed request never leaves it locked."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise Unavailable(f"the voice sample is still being made after {wait_seconds:g} s; try "
+                                      "again shortly") from None
+                time.sleep(SAMPLE_LOCK_POLL_SECONDS)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

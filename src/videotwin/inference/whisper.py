@@ -80,10 +80,13 @@ class Whisper(Model):
     def unload(self) -> None:
         self._model = None
 
-    def predict(self, audio: np.ndarray, language: str | None = None, word_timestamps: bool = False) -> Transcript:
+    def predict(self, audio: np.ndarray, language: str | None = None, word_timestamps: bool = False,
+                prompt: str | None = None) -> Transcript:
+        """`prompt`: text Whisper takes as what came before; it steers the writing (Whisper base writes
+        Hindi in Urdu script unless the prompt is in Devanagari)."""
         segments, info = self._model.transcribe(audio, language=language, beam_size=BEAM_SIZE,
                                                 word_timestamps=word_timestamps, vad_filter=False,
-                                                condition_on_previous_text=False)
+                                                condition_on_previous_text=False, initial_prompt=prompt)
         segs = list(segments)
         words = [Word(w.start, w.end, w.word) for s in segs for w in (s.words or [])]
         return Transcript(" ".join(s.text.strip() for s in segs).strip(), info.language, info.language_probability,

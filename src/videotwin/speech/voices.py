@@ -51,6 +51,42 @@ KOKORO_LANGUAGE = {
     "z": ("zh", "CN", "zh"),
 }
 REGION_NAMES = {"GB": "United Kingdom"}
+# What a voice says at its sample link (anchor/voice_list's sample_url): one short greeting per
+# language, not a benchmark sentence (bench/speech_sentences.py are held out).
+SAMPLE_TEXT = {
+    "en": "Hello, this is how I sound. I can read your text aloud.",
+    "ja": "こんにちは。私の声はこんな感じです。",
+    "zh": "你好，这是我的声音。我可以为你朗读文字。",
+    "de": "Hallo, so klingt meine Stimme. Ich lese Ihnen Ihren Text vor.",
+    "fr": "Bonjour, voici ma voix. Je peux lire votre texte à haute voix.",
+    "es": "Hola, así suena mi voz. Puedo leer tu texto en voz alta.",
+    "it": "Ciao, questa è la mia voce. Posso leggere il tuo testo ad alta voce.",
+    "pt": "Olá, esta é a minha voz. Posso ler o seu texto em voz alta.",
+    "ru": "Здравствуйте, так звучит мой голос. Я могу прочитать ваш текст вслух.",
+    "ko": "안녕하세요, 제 목소리는 이렇습니다. 글을 소리 내어 읽어 드릴게요.",
+    "nl": "Hallo, zo klinkt mijn stem. Ik kan je tekst voorlezen.",
+    "pl": "Dzień dobry, tak brzmi mój głos. Mogę przeczytać twój tekst na głos.",
+    "tr": "Merhaba, sesim böyle. Metninizi sesli okuyabilirim.",
+    "sv": "Hej, så här låter min röst. Jag kan läsa upp din text.",
+    "uk": "Привіт, так звучить мій голос. Я можу прочитати ваш текст вголос.",
+    "ar": "مرحبا، هذا هو صوتي. يمكنني أن أقرأ نصك بصوت عال.",
+    "hi": "नमस्ते, यह मेरी आवाज़ है। आपका स्वागत है।",
+    "vi": "Xin chào, đây là giọng nói của tôi. Tôi có thể đọc văn bản của bạn.",
+    "id": "Halo, beginilah suara saya. Saya bisa membacakan teks Anda.",
+    "cs": "Dobrý den, takhle zní můj hlas. Mohu vám přečíst váš text.",
+    "el": "Γεια σας, έτσι ακούγεται η φωνή μου. Μπορώ να διαβάσω το κείμενό σας.",
+    "fi": "Hei, tältä minun ääneni kuulostaa. Voin lukea tekstisi ääneen.",
+    "da": "Hej, sådan lyder min stemme. Jeg kan læse din tekst højt.",
+    "ro": "Bună ziua, așa sună vocea mea. Pot să vă citesc textul cu voce tare.",
+    "hu": "Szia, így szól a hangom. Fel tudom olvasni a szövegedet.",
+}
+# Formant voices that Whisper base mostly does not understand: language -> the measured error rate
+# (WER; CER for Korean), the mean over both voices' ten held-out sentences in bench/speech.py
+# (bench/results/speech.json, intelligibility.summary.formant_not_understood). Above
+# UNINTELLIGIBLE_ABOVE they are labelled so; a listener may still follow them, but expect many words
+# to be misheard. Whisper base is itself weak in some of these languages: the figure is what it heard.
+UNINTELLIGIBLE_ABOVE = 0.5
+FORMANT_NOT_UNDERSTOOD: dict[str, float] = {}
 # espeak-ng's female variant.
 ESPEAK_FEMALE_VARIANT = "+f3"
 # The female English voice: Joe moved to a typical adult female pitch and vocal-tract length.
@@ -73,6 +109,8 @@ class PublicVoice:
     region: str = ""  # default: the language's (LANGUAGES)
     # Phonemes a Kokoro voice reads (kokoro_g2p.LANGUAGES); empty for the other engines.
     phonemes: str = ""
+    # False for the formant voices Whisper base mostly does not understand (FORMANT_NOT_UNDERSTOOD).
+    intelligible: bool = True
 
     def __post_init__(self) -> None:
         if not self.region:
@@ -94,11 +132,11 @@ def _build() -> tuple[PublicVoice, ...]:
     for lang, ev in ESPEAK_VOICES.items():
         name = LANGUAGES[lang][0]
         region = LANGUAGES[lang][1]
-        voices.append(PublicVoice(f"{lang}-{region}-espeak-m", f"{name} (espeak-ng formant synthesis, robotic, male)",
-                                  lang, "male", "espeak", ev, "formant"))
-        voices.append(PublicVoice(f"{lang}-{region}-espeak-f",
-                                  f"{name} (espeak-ng formant synthesis, robotic, female)", lang, "female", "espeak",
-                                  ev + ESPEAK_FEMALE_VARIANT, "formant"))
+        clear = FORMANT_NOT_UNDERSTOOD.get(lang, 0.0) <= UNINTELLIGIBLE_ABOVE
+        kind = "espeak-ng formant synthesis, robotic" + ("" if clear else ", often not understood")
+        for gender, variant in (("male", ""), ("female", ESPEAK_FEMALE_VARIANT)):
+            voices.append(PublicVoice(f"{lang}-{region}-espeak-{gender[0]}", f"{name} ({kind}, {gender})", lang, gender,
+                                      "espeak", ev + variant, "formant", intelligible=clear))
     return tuple(voices)
 
 
@@ -108,6 +146,22 @@ BY_ID = {v.id: v for v in VOICES}
 
 def get(voice_id: str) -> PublicVoice | None:
     return BY_ID.get(voice_id)
+
+
+def sample_text(language: str) -> str:
+    return SAMPLE_TEXT[language]
+
+
+def region_label(language: str, region: str) -> str:
+    """The name of a region, as language_list shows it (United States, United Kingdom...)."""
+    own_region, own_label = LANGUAGES[language][1:]
+    return own_label if region == own_region else REGION_NAMES.get(region, region)
+
+
+def regions(language: str) -> list[str]:
+    """The regions a language's voices speak for (English: US and GB), the language's own first."""
+    found = dict.fromkeys(v.region for v in VOICES if v.language == language)
+    return sorted(found, key=lambda r: r != LANGUAGES[language][1])
 
 
 def for_language(language: str, region: str | None = None) -> list[PublicVoice]:

@@ -48,6 +48,19 @@ class UrlSigner:
         query = urlencode({"expires": expires, "signature": self._sig("GET", key, expires)})
         return f"{self._base}{FILES_PATH}{quote(key)}?{query}"
 
+    def path_url(self, path: str, expires: int) -> str:
+        """A signed link to one of our own GET endpoints (a voice's sample), for clients that cannot
+        send a token (a browser's <audio> tag). Signed apart from file links: it names no blob."""
+        query = urlencode({"expires": expires, "signature": self._sig("PATH", path, expires)})
+        return f"{self._base}{quote(path)}?{query}"
+
+    def check_path(self, path: str, expires: str, signature: str, now: float | None = None) -> bool:
+        """Whether a path_url link is ours and unexpired; BadInput when `expires` is not a whole number."""
+        when = _query_number("expires", expires)
+        if when is None or when < (now or time.time()):
+            return False
+        return hmac.compare_digest(self._sig("PATH", path, expires), signature)
+
     def upload_url(self, grant: UploadGrant) -> str:
         query = urlencode({
             "expires": grant.expires, "max_bytes": grant.max_bytes, "content_type": grant.content_type,

@@ -15,9 +15,22 @@ class VoiceListBody(Body):
     voice_map_type: str | None = Field(default=None, max_length=32, description="accepted, e.g. en-US")
 
 
+_QUALITY = "neural, or formant (espeak-ng: robotic)"
+_INTELLIGIBLE = ("false for the formant voices that speech recognition (Whisper base) mostly does not "
+                 "understand; their label says so too")
+_SAMPLE_URL = ("a short greeting in this voice (MP3), at a signed link that needs no token (for an "
+               "<audio> tag); it expires like file links")
+
+
 class VoiceOption(Out):
     label: str
     value: str = Field(description="the tts_id to pass to send_tts")
+    language: str = Field(description="language code (ISO 639-1), e.g. en, zh")
+    region: str = Field(description="region code, e.g. US, GB, CN")
+    gender: str = Field(description="female or male")
+    quality: str = Field(description=_QUALITY)
+    intelligible: bool = Field(description=_INTELLIGIBLE)
+    sample_url: str = Field(description=_SAMPLE_URL)
 
 
 class VoiceGroup(Out):
@@ -29,15 +42,18 @@ class VoiceGroup(Out):
 class TtsVoiceOut(Out):
     value: str = Field(description="tts_id")
     label: str
-    country: str
+    country: str = Field(description="language code (ISO 639-1), A2E's name for it")
     region: str
     gender: str
-    quality: str = Field(description="neural, or formant (espeak-ng: robotic but intelligible)")
+    quality: str = Field(description=_QUALITY)
+    intelligible: bool = Field(description=_INTELLIGIBLE)
+    sample_url: str = Field(description=_SAMPLE_URL)
 
 
 class RegionOption(Out):
     label: str
     value: str
+    voices: list[VoiceOption] = Field(description="the voices of this language and region")
 
 
 class LanguageOut(Out):
