@@ -30,7 +30,7 @@ from videotwin.inference.whisper import Whisper
 from videotwin.media.audio import decode, write_wav
 from videotwin.pipelines import voice_clone
 from videotwin.speech import clone, voices
-from videotwin.speech.metrics import cer, wer
+from videotwin.speech.metrics import error_rate
 from videotwin.speech.tts import Synthesizer
 
 EMBEDDER_SR = 16_000
@@ -53,14 +53,9 @@ CLONE_SENTENCES = {
     "ja": "となりの ひとが へいを きいろに ぬりました。 けさも バスが おくれたので あるいて いきました。 "
           "こんげつ じゅうに トマトを うえましょう。",
 }
-CHARACTER_LANGUAGES = {"ja", "zh"}
 # Stock voices heard reading the sentences: those whose precomputed embedding is closest to the
 # held-out speech (the rest are far from it; hearing all 28 English voices per speaker takes long).
 STOCK_HEARD = 4
-
-
-def _error(language: str, reference: str, heard: str) -> float:
-    return cer(reference, heard) if language in CHARACTER_LANGUAGES else wer(reference, heard)
 
 
 def _to16(audio: np.ndarray, sr: int, tmp: Path) -> np.ndarray:
@@ -106,7 +101,7 @@ def _one(settings: Settings, synth: Synthesizer, name: str, language: str, gende
            "training_wall_s": round(seconds, 1), "similarity_clone": round(similarity(cloned, sr), 3),
            "similarity_best_stock": round(stock[best_stock], 3), "best_stock_voice": best_stock,
            "similarity_start_stock": round(start_sim, 3), "start_stock_voice": start.id,
-           "clone_error_rate": round(_error(language, text, heard), 3),
+           "clone_error_rate": round(error_rate(language, text, heard), 3), "heard": heard,
            "fit_similarity_on_training_part": out.similarity, "blend": [list(p) for p in out.profile.style],
            "world": out.profile.world, "tone": bool(out.profile.tone_db), "mean_f0_hz": out.mean_f0_hz}
     if language == "en":
