@@ -91,12 +91,14 @@ def test_error_rates_ignore_case_and_punctuation():
     assert wer("Hello, world!", "hello world") == 0
     assert wer("one two three four", "one two four") == 0.25
     assert cer("今日はいい天気", "今日はいい天気。") == 0
+    assert wer("मेरा भाई", "\u202b \u202b \u202b") == 1  # invisible marks are no words
 
 
 def test_error_rates_fold_spellings_that_sound_the_same():
     assert wer("Ещё одно", "еще одно") == 0  # Russian ё written е
     assert wer("Așa e", "Aşa e") == 0  # Romanian comma below written as a cedilla
     assert wer("ताज़ी ब्रेड", "ताजी ब्रेड") == 0  # Hindi nukta left out
+    assert wer("des œufs", "des oeufs") == 0  # French ligature typed as two letters
     assert wer("ताज़ी ब्रेड", "ताजा ब्रेड") == 0.5  # another word is still wrong
 
 

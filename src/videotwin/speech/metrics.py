@@ -5,15 +5,16 @@ from __future__ import annotations
 import unicodedata
 from functools import cache
 
-# Punctuation and symbols (Unicode categories P* and S*) become spaces; the apostrophe stays (it is
+# Punctuation, symbols, separators and invisible format or control characters (Unicode categories P*,
+# S*, Z*, C*; Whisper writes runs of U+202B now and then) become spaces; the apostrophe stays (it is
 # part of words: don't, l'école). Letters, digits and combining marks stay: Devanagari's vowel signs
 # are marks, and a pattern of "word characters" dropped them (ताजा and ताजी compared equal).
 _APOSTROPHE = "'"
 # Spellings that differ in writing but not in sound, folded so that a transcript is not charged for
 # them: Russian е for ё (everyday Russian text omits the dots), the Romanian comma letters written
 # with a cedilla (older keyboards and much of Whisper's training text), and the Hindi nukta (ज़ / ज),
-# which everyday Hindi writing often leaves out.
-_SAME_SOUND = str.maketrans({"ё": "е", "ş": "ș", "ţ": "ț", "\u093c": None})
+# which everyday Hindi writing often leaves out; and French œ, which is often typed oe (oeufs).
+_SAME_SOUND = str.maketrans({"ё": "е", "ş": "ș", "ţ": "ț", "\u093c": None, "œ": "oe"})
 # Languages written without spaces between words, scored by characters: Japanese and Chinese; and
 # Korean, whose word spacing varies from writer to writer (Korean recognition is scored by CER too).
 CHARACTER_LANGUAGES = frozenset({"ja", "zh", "ko"})
@@ -21,7 +22,7 @@ CHARACTER_LANGUAGES = frozenset({"ja", "zh", "ko"})
 
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower().replace("’", _APOSTROPHE).translate(_SAME_SOUND)
-    kept = (" " if unicodedata.category(ch)[0] in "PS" and ch != _APOSTROPHE else ch for ch in text)
+    kept = (" " if unicodedata.category(ch)[0] in "PSZC" and ch != _APOSTROPHE else ch for ch in text)
     return " ".join("".join(kept).split())
 
 
