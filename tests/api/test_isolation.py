@@ -67,8 +67,8 @@ def test_another_users_ids_answer_404_wherever_a_record_is_named(client, runtime
     schema = client.get("/openapi.json").json()
     checked = 0
     for template, ops in schema["paths"].items():
-        if template.startswith("/files/"):
-            continue
+        if template.startswith("/files/") or template.startswith("/api/v1/anchor/voice_sample/"):
+            continue  # signed links to shared files, not a user's records
         for method, op in ops.items():
             body_schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
             ref = (body_schema.get("anyOf") or [body_schema])[0].get("$ref", "")
