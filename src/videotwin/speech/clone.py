@@ -278,10 +278,9 @@ def fit_kokoro(models: ModelRegistry, reference: np.ndarray, sample_rate: int, s
     shaped = dataclasses.replace(fit(_at_rate(speaker, reference, sample_rate, sr), stats), base_voice_id=base.id,
                                  style=chosen.style, world=True)
     coloured = dataclasses.replace(chosen, tone_db=tone.curve(reference, sample_rate, heard, sr))
-    for option in (coloured, shaped):
-        out = audio
-        if option.world:
-            out = shift_voice(out, sr, option.log_f0_mean, option.log_f0_std, option.formant_ratio, option.eq_db)
+    # The coloured option is the winner as heard (already at the speaker's pitch) plus its tone.
+    shaped_audio = shift_voice(audio, sr, shaped.log_f0_mean, shaped.log_f0_std, shaped.formant_ratio, shaped.eq_db)
+    for option, out in ((coloured, heard), (shaped, shaped_audio)):
         option_sim = float(embed(models, tone.apply(out, sr, option.tone_db), sr) @ target)
         if option_sim > sim:
             chosen, sim = option, option_sim

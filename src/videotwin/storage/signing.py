@@ -56,10 +56,7 @@ class UrlSigner:
 
     def check_path(self, path: str, expires: str, signature: str, now: float | None = None) -> bool:
         """Whether a path_url link is ours and unexpired; BadInput when `expires` is not a whole number."""
-        when = _query_number("expires", expires)
-        if when is None or when < (now or time.time()):
-            return False
-        return hmac.compare_digest(self._sig("PATH", path, expires), signature)
+        return self._check("PATH", path, expires, signature, now)
 
     def upload_url(self, grant: UploadGrant) -> str:
         query = urlencode({
@@ -70,10 +67,13 @@ class UrlSigner:
 
     def check_download(self, key: str, expires: str, signature: str, now: float | None = None) -> bool:
         """Whether the link is ours and unexpired; BadInput when `expires` is not a whole number."""
+        return self._check("GET", key, expires, signature, now)
+
+    def _check(self, verb: str, name: str, expires: str, signature: str, now: float | None) -> bool:
         when = _query_number("expires", expires)
         if when is None or when < (now or time.time()):
             return False
-        return hmac.compare_digest(self._sig("GET", key, expires), signature)
+        return hmac.compare_digest(self._sig(verb, name, expires), signature)
 
     def check_upload(self, key: str, expires: str, max_bytes: str, content_type: str, signature: str,
                      now: float | None = None) -> UploadGrant | None:
