@@ -44,6 +44,8 @@ class Prices(BaseModel):
     # Coins per talking photo / talking video (talkingPhoto/start, talkingVideo/start); refunded if it fails.
     talking_photo_coins: int = Field(default=10, ge=0)
     talking_video_coins: int = Field(default=10, ge=0)
+    # Coins per caption removal (userCaptionRemoval/start); refunded if it fails.
+    caption_removal_coins: int = Field(default=10, ge=0)
 
 
 POOL_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"

@@ -250,3 +250,13 @@ class TalkingVideoRow(TaskRecordColumns, Base):
     __table_args__ = (Index("ix_talking_videos_owner_created", "owner_id", "created_at"),)
 
     name: Mapped[str] = mapped_column(String(128))
+
+
+class CaptionRemovalRow(TaskRecordColumns, Base):
+    """A caption removal (userCaptionRemoval/start). Its inputs, status and result are its job's."""
+
+    __tablename__ = "caption_removals"
+    __table_args__ = (Index("ix_caption_removals_owner_created", "owner_id", "created_at"),)
+
+    name: Mapped[str] = mapped_column(String(128))
+    source_url: Mapped[str] = mapped_column(String(2048))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from videotwin.families import avatars, lipsync_models, talking, videos, voices
+from videotwin.families import avatars, caption_removal, lipsync_models, talking, videos, voices
 from videotwin.families.base import Family
 from videotwin.pipelines.registry import Pipelines, build_pipelines
 
 FAMILIES: tuple[Family, ...] = (avatars.FAMILY, lipsync_models.FAMILY, voices.FAMILY, voices.FROM_AVATAR,
-                                videos.FAMILY, talking.PHOTO, talking.VIDEO)
+                                videos.FAMILY, talking.PHOTO, talking.VIDEO, caption_removal.FAMILY)
 # A kind's records are its first family's (voices.FROM_AVATAR only starts voices.FAMILY's records).
 _BY_KIND = {f.kind: f for f in reversed(FAMILIES)}
 
