@@ -27,6 +27,9 @@ $(STAMP): pyproject.toml src/videotwin/assets/kokoro/kokoro-js-1.2.1-voices.sha2
 	$(BIN)/pip install --disable-pip-version-check -q -e '.[test,scale,bench]'
 	# The Japanese reading frontend for kokoro, without its 70 MB dictionary package (not needed).
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0
+	# rapidocr (Apache-2.0) for its bundled PP-OCRv6 models, without its opencv-python-headless: a second
+	# OpenCV build beside MediaPipe's would shadow the cv2 module (xphoto, DIS optical flow).
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps rapidocr==3.10.0
 	# Kokoro's 54 voice styles from npm (kokoro-js 1.2.1, Apache-2.0), checked file by file by SHA-256.
 	$(BIN)/python -m videotwin.inference.kokoro_voices install
 	touch $(STAMP)

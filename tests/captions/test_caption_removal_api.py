@@ -78,7 +78,6 @@ def test_a_start_is_charged_recorded_and_a_queued_one_cancelled_on_delete(client
     assert coins(client, alice) == 1000
 
 
-@pytest.mark.xfail(reason="run() lands from the other branch", strict=False)
 def test_an_unreachable_source_fails_the_task_naming_source_url_and_refunds_it(client, runtime, alice):
     port = free_port()  # nothing listens there
     url = f"http://127.0.0.1:{port}/clip.mp4"

@@ -220,8 +220,8 @@ def _blend(forward, backward, mask: np.ndarray):
     wf = np.where(fa < NEVER / 2, 1.0 / (fa + 1.0), 0.0).astype(np.float32)
     wb = np.where(ba < NEVER / 2, 1.0 / (ba + 1.0), 0.0).astype(np.float32)
     total = wf + wb
-    value = np.where((total > 0)[..., None], (fv * wf[..., None] + bv * wb[..., None]) / np.maximum(total, 1e-9)[..., None],
-                     fv)
+    mixed = (fv * wf[..., None] + bv * wb[..., None]) / np.maximum(total, 1e-9)[..., None]
+    value = np.where((total > 0)[..., None], mixed, fv)
     age = np.minimum(fa, ba)
     return value.astype(np.float32), age.astype(np.float32)
 
@@ -235,7 +235,8 @@ def spread(values: np.ndarray, known: np.ndarray, shrink: int = 1) -> np.ndarray
     full = (values.shape[1], values.shape[0])
     if shrink > 1:
         small = (max(1, full[0] // shrink), max(1, full[1] // shrink))
-        v, weight = cv2.resize(v, small, interpolation=cv2.INTER_AREA), cv2.resize(weight, small, interpolation=cv2.INTER_AREA)
+        v = cv2.resize(v, small, interpolation=cv2.INTER_AREA)
+        weight = cv2.resize(weight, small, interpolation=cv2.INTER_AREA)
     num, den = v, weight
     levels = []
     for _ in range(SPREAD_LEVELS):

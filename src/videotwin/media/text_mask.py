@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+# Frames smaller than this on a side hold no caption we could read or restore.
+MIN_FRAME_SIDE_PX = 32
 # The detector looks at one frame in this many seconds.
 SAMPLE_SECONDS = 0.25
 # A line continues a track when its box overlaps the track's last box by this much (intersection
@@ -209,7 +211,7 @@ def _template(track: Track) -> None:
     box = track.box
     stack = []
     step = max(1, len(track.crops) // MAX_TEMPLATE_SAMPLES)
-    for crop, b in list(zip(track.crops, track.boxes))[::step]:
+    for crop, b in list(zip(track.crops, track.boxes, strict=True))[::step]:
         canvas = np.full((box.height, box.width), np.nan, np.float32)
         canvas[b.y0 - box.y0:b.y1 - box.y0, b.x0 - box.x0:b.x1 - box.x0] = crop
         stack.append(canvas)
@@ -265,7 +267,7 @@ def present(track: Track, g: np.ndarray) -> bool:
 class Masks:
     """The mask of each frame: removed tracks, placed on the frames they are seen in."""
 
-    def __init__(self, tracks: Sequence[Track], samples: int, sample_frames: int, width: int, height: int) -> None:
+    def __init__(self, tracks: Sequence[Track], sample_frames: int, width: int, height: int) -> None:
         self.tracks = [t for t in tracks if t.removed]
         self.sample_frames = sample_frames
         self.size = (width, height)
@@ -280,7 +282,7 @@ class Masks:
         before, offset = divmod(frame, self.sample_frames)
         after = before + 1 if offset else before
         out = []
-        for track, seen in zip(self.tracks, self._seen):
+        for track, seen in zip(self.tracks, self._seen, strict=True):
             a, b = before in seen or _bridged(seen, before), after in seen or _bridged(seen, after)
             if a and b:
                 out.append((track, True))

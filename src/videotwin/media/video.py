@@ -112,6 +112,29 @@ def _raw_frames(cmd: list[str], decoded: tuple[int, int], size: tuple[int, int])
             proc.kill()
 
 
+def sampled(path: Path, every: int, fps: float) -> Iterator[np.ndarray]:
+    """Frames 0, every, 2 * every, ... of `frames(path, fps=fps)` (same numbering), the others
+    decoded but never converted or handed over (a detector that looks at a few frames a second)."""
+    info = probe(path)
+    filters = [f"fps={fps}", f"select='not(mod(n\\,{every}))'"]
+    cmd = [FFMPEG, "-nostdin", "-v", "error", "-i", str(path), "-an", "-vf", ",".join(filters), "-vsync", "0"]
+    size = (info.width, info.height)
+    return _raw_frames(cmd, size, size)
+
+
+def with_audio_of(picture: Path, source: Path, dest: Path) -> None:
+    """`picture`'s video with `source`'s sound as it was (copied, not re-encoded), or AAC when the
+    MP4 container cannot hold that codec; just the picture when the source has no sound."""
+    base = [FFMPEG, "-nostdin", "-v", "error", "-y", "-i", str(picture), "-i", str(source), "-map", "0:v",
+            "-map", "1:a?", "-c:v", "copy"]
+    for audio in (["-c:a", "copy"], ["-c:a", "aac", "-b:a", AAC_BITRATE]):
+        proc = subprocess.run(base + audio + ["-movflags", "+faststart", str(dest)], capture_output=True,
+                              timeout=FFMPEG_TIMEOUT_SECONDS, check=False)
+        if proc.returncode == 0:
+            return
+    raise MediaError(f"muxing the sound failed: {proc.stderr.decode(errors='replace')[-300:]}")
+
+
 def stream(path: Path, size: tuple[int, int], fps: float, start: int = 0, count: int | None = None,
            scale_from: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
     """Frames from `start` on of a constant-rate file we wrote (no rate conversion), at `size`
