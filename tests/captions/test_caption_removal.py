@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image, ImageDraw, ImageFont
 
 from tests.conftest import make_account, make_settings
 from tests.storage.test_files_and_uploads import local
@@ -19,7 +20,7 @@ from tests.support.fixtures import fixture, serve_fixtures
 from videotwin.app import create_app
 from videotwin.bootstrap import migrate
 from videotwin.families.index import worker_pipelines
-from videotwin.media import video
+from videotwin.media import captions, video
 from videotwin.pipelines import caption_remove
 from videotwin.runtime import build_runtime
 from videotwin.worker.worker import Worker
@@ -33,15 +34,43 @@ CAPTION_GROW_PX = 12  # what "the caption" covers around the changed pixels (out
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def made(tmp_path_factory):
+    """Videos made here: text over most of a moving picture, no sound; and the same rotated to
+    portrait at a variable frame rate, with sound."""
+    root = tmp_path_factory.mktemp("made")
+    size, fps, n = (320, 240), 25, 50
+    yy, xx = np.mgrid[0:size[1], 0:size[0]]
+    frames = []
+    for t in range(n):
+        picture = np.stack([(xx + 3 * t) % 256, (yy * 2 + t) % 256, np.full(xx.shape, 90)], axis=2).astype(np.uint8)
+        image = Image.fromarray(picture)
+        draw = ImageDraw.Draw(image)
+        font = ImageFont.truetype(str(captions.FONT_PATH), 44)
+        for row, words in enumerate(("BIG TEXT", "OVER ALL", "THE FRAME", "HERE")):
+            draw.text((10, 8 + 56 * row), words, font=font, fill=(255, 255, 255), stroke_width=3, stroke_fill=(0, 0, 0))
+        frames.append(np.asarray(image))
+    enc = video.Encoder(root / "wall.mp4", size, fps)
+    for f in frames:
+        enc.write(f)
+    enc.close()
+    # Portrait, variable frame rate (every third frame held twice as long), with a tone.
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(root / "wall.mp4"), "-f", "lavfi", "-i",
+                    "sine=frequency=440:duration=2", "-vf", "transpose=1,setpts='N/25/TB+floor(N/3)/25/TB'",
+                    "-fps_mode", "vfr", "-c:v", "libx264", "-c:a", "aac", "-shortest",
+                    str(root / "portrait_vfr.mp4")], check=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, made):
     for source, original, _ in CASES.values():
         fixture(source), fixture(original)
     settings = make_settings(tmp_path_factory.mktemp("captions"), fetch_allow_hosts=["127.0.0.1"])
     migrate(settings)
     rt = build_runtime(settings, models=True)
     acct = make_account(rt, "captioned", coins=100)
-    with serve_fixtures() as media, TestClient(create_app(rt)) as client:
-        yield client, acct, Worker(rt, worker_pipelines(settings.plugins)), media
+    with serve_fixtures() as media, serve_fixtures(made) as own, TestClient(create_app(rt)) as client:
+        yield client, acct, Worker(rt, worker_pipelines(settings.plugins)), media, own
     rt.close()
 
 
@@ -76,7 +105,7 @@ def start_and_run(client, acct, worker, url) -> dict:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_captions_are_taken_out_and_the_background_restored(env, ocr, models, tmp_path, case):
-    client, acct, worker, media = env
+    client, acct, worker, media, _own = env
     source, original, words = CASES[case]
     record = start_and_run(client, acct, worker, f"{media}/{source}")
     assert record["current_status"] == "completed", record
@@ -119,9 +148,22 @@ def test_captions_are_taken_out_and_the_background_restored(env, ocr, models, tm
 
 
 def test_a_video_without_text_comes_back_unchanged_and_says_so(env):
-    client, acct, worker, media = env
+    client, acct, worker, media, _own = env
     record = start_and_run(client, acct, worker, f"{media}/captions/m01_greenscreen_man_noaudio.mp4")
     assert record["current_status"] == "completed", record
     assert record["text_found"] is False and any("unchanged" in n for n in record["notes"])
     assert client.get(local(record["result_url"])).content == \
         fixture("captions/m01_greenscreen_man_noaudio.mp4").read_bytes()
+
+
+@pytest.mark.parametrize("name", ["wall.mp4", "portrait_vfr.mp4"])
+def test_text_over_most_of_the_frame_and_a_portrait_variable_rate_video_work(env, tmp_path, name):
+    client, acct, worker, _media, own = env
+    record = start_and_run(client, acct, worker, f"{own}/{name}")
+    assert record["current_status"] == "completed", record
+    assert record["text_found"] is True
+    out = tmp_path / "out.mp4"
+    out.write_bytes(client.get(local(record["result_url"])).content)
+    info = video.probe(out)
+    assert (info.width, info.height) == ((240, 320) if name.startswith("portrait") else (320, 240))
+    assert info.has_audio is name.startswith("portrait")

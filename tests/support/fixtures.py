@@ -34,10 +34,11 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve_fixtures() -> Iterator[str]:
-    """Serve ../shared/fixtures on 127.0.0.1 (tests add 127.0.0.1 to VIDEOTWIN_FETCH_ALLOW_HOSTS)."""
+def serve_fixtures(directory: Path = FIXTURES) -> Iterator[str]:
+    """Serve ../shared/fixtures (or a test's own files) on 127.0.0.1 (tests add 127.0.0.1 to
+    VIDEOTWIN_FETCH_ALLOW_HOSTS)."""
     mimetypes.init()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(FIXTURES)))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(directory)))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

@@ -25,6 +25,7 @@ Only frames and numbers: the detector's lines come from the caller (inference.te
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -215,7 +216,9 @@ def _template(track: Track) -> None:
         canvas = np.full((box.height, box.width), np.nan, np.float32)
         canvas[b.y0 - box.y0:b.y1 - box.y0, b.x0 - box.x0:b.x1 - box.x0] = crop
         stack.append(canvas)
-    template = np.nanmedian(np.stack(stack), axis=0) if len(stack) > 1 else stack[0]
+    with warnings.catch_warnings():  # pixels only some samples cover are NaN in the others: expected
+        warnings.simplefilter("ignore", RuntimeWarning)
+        template = np.nanmedian(np.stack(stack), axis=0) if len(stack) > 1 else stack[0]
     template = np.nan_to_num(template, nan=float(np.nanmean(template)))
     track.template = template.astype(np.uint8)
     line_height = min(b.height for b in track.boxes)
