@@ -43,14 +43,6 @@ class TextLine:
     y1: int
     score: float
 
-    @property
-    def height(self) -> int:
-        return self.y1 - self.y0
-
-    @property
-    def width(self) -> int:
-        return self.x1 - self.x0
-
 
 def model_path() -> Path:
     spec = importlib.util.find_spec("rapidocr")

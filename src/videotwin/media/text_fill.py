@@ -50,10 +50,6 @@ MIN_WINDOW_FRAMES, MAX_WINDOW_FRAMES = 8, 150
 # tuned: a third of a second at 30 frames a second.
 TRUST_FRAMES = 10.0
 PAINT_RADIUS_PX = 3
-# Where the carried background and the painted one differ by this many grey levels on average over
-# a DISAGREE_SIGMA_PX neighbourhood, the carried one keeps exp(-1) of its weight (chosen, not tuned).
-DISAGREE_LEVELS = 30.0
-DISAGREE_SIGMA_PX = 6.0
 
 
 @dataclass
@@ -164,10 +160,6 @@ class Filler:
         if float(trust[f.mask].min()) < 1.0:
             painted = cv2.inpaint(np.ascontiguousarray(region), f.mask.astype(np.uint8), PAINT_RADIUS_PX,
                                   cv2.INPAINT_TELEA).astype(np.float32)
-            # A carried value far from what the frame's own surroundings suggest (smoothed over an area,
-            # so texture does not count) is a wrong match, not detail: the painted value wins there.
-            gap = cv2.GaussianBlur(np.abs(value - painted).mean(axis=2), (0, 0), DISAGREE_SIGMA_PX)
-            trust = trust * np.exp(-np.square(gap / DISAGREE_LEVELS))
             blended = value * trust[..., None] + painted * (1.0 - trust[..., None])
             out = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
             self.painted += float((1.0 - trust)[f.mask].sum())
