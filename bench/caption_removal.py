@@ -12,13 +12,19 @@
 - Speed: wall time against the clip's length and against ffmpeg's own decode + encode of the same
   clip (libx264 at the output's settings); peak memory of this process.
 
+- Memory over length (--long-minutes M): c01 looped to M minutes (copied, not re-encoded), removed
+  in one run; peak memory of this process and of the largest ffmpeg it started. Run it for 1 and
+  for 10 minutes: bounded memory means the two peaks are about the same.
+
 Run: .venv/bin/python bench/caption_removal.py [--clips c03 c04 ...] [--no-ocr]
-Writes bench/results/caption_removal.json."""
+     .venv/bin/python bench/caption_removal.py --long-minutes 10
+Writes bench/results/caption_removal.json (and caption_removal_long.json, by minutes)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -168,13 +174,46 @@ def run_clip(name: str, settings: Settings, models, root: Path, ocr) -> dict:
     return row
 
 
+def run_long(minutes: float, settings: Settings, models, root: Path) -> dict:
+    """c01 looped to `minutes`, through the pipeline once: time and peak memory."""
+    one = FIXTURES / CLIPS["c01"][0]
+    loops = int(np.ceil(minutes * 60 / video.probe(one).duration))
+    src = root / "long.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-stream_loop", str(loops - 1), "-i", str(one),
+                    "-c", "copy", "-t", f"{minutes * 60:.3f}", str(src)], check=True)
+    info = video.probe(src)
+    ctx = context(root / "long", caption_remove.KIND, root / "long" / "work", settings, local_fetch("video/mp4"),
+                  models)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    outputs = caption_remove.run(ctx, caption_remove.Inputs(source_url=str(src)))
+    seconds = time.perf_counter() - start
+    return {"clip": f"{CLIPS['c01'][0]} looped", "size": f"{info.width}x{info.height}",
+            "duration_s": round(info.duration, 2), "seconds": round(seconds, 2),
+            "x_real_time": round(seconds / info.duration, 2), "frames": outputs.frames,
+            "text_frames": outputs.text_frames, "peak_rss_mb_before": round(rss0 / 1024),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "peak_rss_mb_largest_ffmpeg": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clips", nargs="*", default=list(CLIPS))
     parser.add_argument("--no-ocr", action="store_true")
+    parser.add_argument("--long-minutes", type=float, help="only the memory run, on c01 looped to this length")
     args = parser.parse_args()
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="vt-bench-")))
     models = build_models(settings)
+    if args.long_minutes:
+        with tempfile.TemporaryDirectory() as tmp:
+            row = run_long(args.long_minutes, settings, models, Path(tmp))
+        print(json.dumps(row), flush=True)
+        out = ROOT / "bench" / "results" / "caption_removal_long.json"
+        runs = json.loads(out.read_text())["runs"] if out.exists() else {}
+        runs[f"{args.long_minutes:g}"] = row
+        out.write_text(json.dumps({"runs": runs, "cores": len(os.sched_getaffinity(0))}, indent=1))
+        print(f"wrote {out}")
+        return
     ocr = None
     if not args.no_ocr:
         from rapidocr import RapidOCR
@@ -188,7 +227,7 @@ def main() -> None:
             rows.append(row)
     out = ROOT / "bench" / "results" / "caption_removal.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"clips": rows, "cores": len(__import__("os").sched_getaffinity(0))}, indent=1))
+    out.write_text(json.dumps({"clips": rows, "cores": len(os.sched_getaffinity(0))}, indent=1))
     print(f"wrote {out}")
 
 

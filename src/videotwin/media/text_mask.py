@@ -60,6 +60,8 @@ OVERLAY_RING_PX = 12
 # height wide (a stroke is about a tenth of the font size; the box is about 1.5 font sizes tall), by
 # at least MIN_STROKE_LEVELS grey levels.
 STROKE_KERNEL_SHARE = 0.4
+# Kernels wider than this (lines taller than 78 px) work at a smaller scale (odd).
+MAX_STROKE_KERNEL_PX = 31
 MIN_STROKE_LEVELS = 40
 # The glyph fill is grown by this share of the line's height (at least OUTLINE_MIN_PX): the
 # outline (typically 5-10 % of the font size), a shadow offset and the ringing of the codec.
@@ -233,12 +235,22 @@ def glyph_fill(template: np.ndarray, line_height: int) -> np.ndarray:
     of a morphological opening (light strokes, the top-hat) or closing (dark strokes and outlines,
     the black-hat) wider than a stroke; the scene's larger shapes do not."""
     size = max(3, int(line_height * STROKE_KERNEL_SHARE) | 1)
+    full = (template.shape[1], template.shape[0])
+    if size > MAX_STROKE_KERNEL_PX:
+        # Large text at a smaller scale: an ellipse's cost grows with its area (a 281 px one takes
+        # seconds on a 700 px template); the fill is grown by the outline afterwards anyway.
+        scale = MAX_STROKE_KERNEL_PX / size
+        template = cv2.resize(template, (max(1, round(full[0] * scale)), max(1, round(full[1] * scale))),
+                              interpolation=cv2.INTER_AREA)
+        size = MAX_STROKE_KERNEL_PX
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     fill = np.zeros(template.shape, bool)
     for op in (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT):
         response = cv2.morphologyEx(template, op, kernel)
         threshold, _ = cv2.threshold(response, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         fill |= response > max(threshold, MIN_STROKE_LEVELS)
+    if (fill.shape[1], fill.shape[0]) != full:
+        fill = cv2.resize(fill.astype(np.uint8), full, interpolation=cv2.INTER_NEAREST).astype(bool)
     return fill
 
 
@@ -275,6 +287,12 @@ class Masks:
         self.sample_frames = sample_frames
         self.size = (width, height)
         self._seen = [set(t.samples) for t in self.tracks]
+        # The tracks that may show between a sample and the next, by the sample (a long video has
+        # thousands of tracks; a frame looks only at its own few).
+        self._near: dict[int, list[int]] = {}
+        for k, t in enumerate(self.tracks):
+            for sample in range(t.samples[0] - 1, t.samples[-1] + 1):
+                self._near.setdefault(sample, []).append(k)
         self.roi = None
         for t in self.tracks:
             self.roi = t.box if self.roi is None else self.roi.union(t.box)
@@ -285,7 +303,8 @@ class Masks:
         before, offset = divmod(frame, self.sample_frames)
         after = before + 1 if offset else before
         out = []
-        for track, seen in zip(self.tracks, self._seen, strict=True):
+        for k in self._near.get(before, ()):
+            track, seen = self.tracks[k], self._seen[k]
             a, b = before in seen or _bridged(seen, before), after in seen or _bridged(seen, after)
             if a and b:
                 out.append((track, True))

@@ -89,7 +89,7 @@ def run(ctx: JobContext, inputs: Inputs) -> Outputs:
         for i, rgb in enumerate(video.frames(source, fps=fps)):
             mask = masks.mask(i, rgb)
             counted["text"] += mask is not None
-            yield rgb, None if mask is None else mask[roi.y0:roi.y1, roi.x0:roi.x1]
+            yield rgb, None if mask is None else roi.crop(mask).copy()  # a copy: the frame's mask is freed
 
     try:
         for i, frame in enumerate(filler.run(masked())):
